@@ -1,0 +1,41 @@
+"""Test set-up shared by every package: where the real sample recordings are.
+
+``ECG_SAMPLE_DATA`` points at the folder of real recordings; it defaults to ``../shared/data``
+beside the project when that exists. A test that needs it takes the ``sample_data`` fixture (and
+is marked ``data``): it skips with the reason when the folder is absent, except under ``CI=true``,
+where a missing folder is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+_DEFAULT = ROOT.parent / "shared" / "data"
+if "ECG_SAMPLE_DATA" not in os.environ and _DEFAULT.is_dir():
+    os.environ["ECG_SAMPLE_DATA"] = str(_DEFAULT)
+
+
+def _sample_data_dir() -> Path:
+    value = os.environ.get("ECG_SAMPLE_DATA")
+    path = Path(value) if value else _DEFAULT
+    if not path.is_dir():
+        reason = f"real ECG samples not found: ECG_SAMPLE_DATA={value!r}, default {_DEFAULT}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true: the data folder is required)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    """The folder of real recordings (mitdb, cinc2021, cpsc2018, cpsc2019, cpsc2021, ludb)."""
+    return _sample_data_dir()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT

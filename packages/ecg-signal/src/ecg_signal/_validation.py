@@ -1,0 +1,173 @@
+"""Input checks shared by every ecg_signal function.
+
+Each helper converts and checks one kind of argument and raises ``ValueError`` / ``TypeError``
+stating the constraint, the value received and its units, as scipy.signal does.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+__all__ = [
+    "check_fs",
+    "check_positive",
+    "check_probability",
+    "check_band",
+    "as_signal",
+    "as_tensor_signal",
+    "check_finite",
+]
+
+
+def check_fs(fs: Any, *, name: str = "fs", minimum: float = 0.0) -> float:
+    """Return ``fs`` as a float after checking it is a finite number above ``minimum`` Hz."""
+    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
+        raise TypeError(f"{name} must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
+    value = float(fs)
+    if not math.isfinite(value) or value <= minimum:
+        bound = "0" if minimum == 0 else f"{minimum:g}"
+        raise ValueError(f"{name} must be a finite sampling rate above {bound} Hz, got {fs!r}")
+    return value
+
+
+def check_positive(value: Any, name: str, *, units: str = "", allow_zero: bool = False) -> float:
+    """Return ``value`` as a float after checking it is finite and positive (or zero if allowed)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    ok = math.isfinite(v) and (v >= 0 if allow_zero else v > 0)
+    if not ok:
+        relation = ">= 0" if allow_zero else "> 0"
+        suffix = f" {units}" if units else ""
+        raise ValueError(f"{name} must be finite and {relation}{suffix}, got {value!r}")
+    return v
+
+
+def check_probability(prob: Any, name: str = "prob") -> float:
+    """Return ``prob`` as a float after checking it lies in [0, 1]."""
+    if isinstance(prob, bool) or not isinstance(prob, numbers.Real):
+        raise TypeError(f"{name} must be a probability in [0, 1], got {prob!r}")
+    p = float(prob)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {prob!r}")
+    return p
+
+
+def check_band(
+    lowcut: float | None, highcut: float | None, fs: float
+) -> tuple[float | None, float | None]:
+    """Check band edges in Hz against ``fs``: ``0 < lowcut < highcut < fs / 2``.
+
+    Either edge may be ``None`` (high-pass only, low-pass only); not both.
+    """
+    if lowcut is None and highcut is None:
+        raise ValueError("at least one band edge (lowcut or highcut, in Hz) must be given")
+    nyq = fs / 2.0
+    lo = None if lowcut is None else check_positive(lowcut, "lowcut", units="Hz")
+    hi = None if highcut is None else check_positive(highcut, "highcut", units="Hz")
+    if lo is not None and lo >= nyq:
+        raise ValueError(f"band edge lowcut={lo:g} Hz must be below fs/2 = {nyq:g} Hz")
+    if hi is not None and hi >= nyq:
+        raise ValueError(f"band edge highcut={hi:g} Hz must be below fs/2 = {nyq:g} Hz")
+    if lo is not None and hi is not None and lo >= hi:
+        raise ValueError(
+            f"band edges must satisfy lowcut < highcut, got lowcut={lo:g} Hz, highcut={hi:g} Hz"
+        )
+    return lo, hi
+
+
+def check_finite(x: npt.NDArray[Any] | torch.Tensor, name: str = "sig") -> None:
+    """Raise ``ValueError`` if ``x`` holds NaN or inf, saying how many and where the first is."""
+    if isinstance(x, torch.Tensor):
+        bad_t = ~torch.isfinite(x)
+        if bool(bad_t.any()):
+            n = int(bad_t.sum())
+            first = tuple(int(i) for i in torch.nonzero(bad_t)[0])
+            raise ValueError(
+                f"{name} must be finite, but holds {n} NaN/inf value(s), the first at index {first}"
+            )
+        return
+    bad = ~np.isfinite(x)
+    if bad.any():
+        n = int(bad.sum())
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} must be finite, but holds {n} NaN/inf value(s), the first at index {first}"
+        )
+
+
+def as_signal(
+    sig: Any,
+    *,
+    name: str = "sig",
+    ndim: tuple[int, ...] = (1, 2, 3),
+    dtype: npt.DTypeLike | None = None,
+    finite: bool = True,
+) -> npt.NDArray[Any]:
+    """Convert ``sig`` to a numpy array and check its number of dimensions and values.
+
+    Args:
+        sig: array-like of shape ``(samples,)``, ``(leads, samples)`` or ``(batch, leads, samples)``.
+        name: the argument's name, for error messages.
+        ndim: the accepted numbers of dimensions.
+        dtype: convert to this dtype; by default floating input keeps its dtype and any other
+            input becomes float64.
+        finite: reject NaN and inf.
+
+    Returns:
+        The signal as an ndarray (a view when no conversion was needed).
+    """
+    if isinstance(sig, torch.Tensor):
+        raise TypeError(
+            f"{name} must be a numpy array here, got a torch.Tensor; use the torch form"
+        )
+    try:
+        arr = np.asarray(sig)
+    except Exception as exc:  # pragma: no cover - numpy's own message is kept
+        raise TypeError(f"{name} must be array-like, got {type(sig).__name__}") from exc
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if arr.ndim not in ndim:
+        shapes = {1: "(samples,)", 2: "(leads, samples)", 3: "(batch, leads, samples)"}
+        accepted = " or ".join(shapes.get(d, f"{d}-D") for d in ndim)
+        raise ValueError(f"{name} must have shape {accepted}, got shape {arr.shape} ({arr.ndim}-D)")
+    if arr.size == 0 or arr.shape[-1] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    elif not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    if finite:
+        check_finite(arr, name)
+    return arr
+
+
+def as_tensor_signal(
+    sig: Any,
+    *,
+    name: str = "sig",
+    ndim: tuple[int, ...] = (1, 2, 3),
+    finite: bool = True,
+) -> torch.Tensor:
+    """Check a tensor signal's type, number of dimensions and values (the torch twin of :func:`as_signal`)."""
+    if not isinstance(sig, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(sig).__name__}")
+    if not torch.is_floating_point(sig):
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {sig.dtype}")
+    if sig.ndim not in ndim:
+        shapes = {1: "(samples,)", 2: "(leads, samples)", 3: "(batch, leads, samples)"}
+        accepted = " or ".join(shapes.get(d, f"{d}-D") for d in ndim)
+        raise ValueError(f"{name} must have shape {accepted}, got shape {tuple(sig.shape)}")
+    if sig.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(sig.shape)}")
+    if finite:
+        check_finite(sig, name)
+    return sig
