@@ -44,12 +44,18 @@ test-all: lint typecheck
 	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+# The peers (torch_ecg, neurokit2) live in their own environment: torch_ecg pins pandas<3.
+PEER := .venv-peer
+$(PEER)/.installed: bench/requirements-peer.txt
+	@test -x $(PEER)/bin/python || $(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet -r bench/requirements-peer.txt
+	@touch $(PEER)/.installed
+
+bench: $(STAMP) $(PEER)/.installed
+	for f in bench/*.py; do $(BIN)/python $$f --peer-python $(PEER)/bin/python || exit 1; done
 
 release: $(STAMP)
 	$(BIN)/python tools/release.py $(PKG) $(PART)
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PEER) build dist .mypy_cache .ruff_cache .pytest_cache

@@ -33,7 +33,12 @@ REAL_CALLS: dict[str, str] = {
     "ecg-data": "import ecg_data\nassert ecg_data.__version__\n",
     "ecg-models": "import ecg_models\nassert ecg_models.__version__\n",
     "ecg-train": "import ecg_train\nassert ecg_train.__version__\n",
-    "ecg-benchmarks": "import ecg_benchmarks\nassert ecg_benchmarks.__version__\n",
+    "ecg-benchmarks": (
+        "from ecg_benchmarks import list_benchmarks\n"
+        "from ecg_benchmarks.cases._qrs_score import qrs_score\n"
+        "assert 'cpsc2019' in list_benchmarks()\n"
+        "assert qrs_score([[1000, 1500]], [[1000, 1500, 1800]], 500) == 0.7\n"
+    ),
 }
 
 IMPORT_ALL = """

@@ -1,5 +1,28 @@
-"""ecg_benchmarks."""
+"""ecg_benchmarks: the ecg-suite case studies and the ``ecg-bench`` command.
+
+Each case study trains a task model on its database and scores it with the official metric of its
+challenge. Run them with ``ecg-bench run NAME`` or from Python with :func:`get_benchmark`.
+"""
 
 from ecg_benchmarks._version import __version__
+from ecg_benchmarks.base import (
+    Benchmark,
+    BenchmarkError,
+    RunOptions,
+    get_benchmark,
+    list_benchmarks,
+)
+from ecg_benchmarks.runs import RunDir, RunDirError
+from ecg_benchmarks.settings import SettingsError
 
-__all__ = ["__version__"]
+__all__ = [
+    "Benchmark",
+    "BenchmarkError",
+    "RunDir",
+    "RunDirError",
+    "RunOptions",
+    "SettingsError",
+    "__version__",
+    "get_benchmark",
+    "list_benchmarks",
+]
