@@ -30,9 +30,23 @@ REAL_CALLS: dict[str, str] = {
         "from ecg_signal._validation import check_band\n"
         "assert check_band(0.5, 45.0, 500.0) == (0.5, 45.0)\n"
     ),
-    "ecg-data": "import ecg_data\nassert ecg_data.__version__\n",
+    "ecg-data": (
+        "import pathlib, tempfile, numpy as np, scipy.io as sio\n"
+        "from ecg_data import CPSC2019\n"
+        "d = pathlib.Path(tempfile.mkdtemp())\n"
+        "(d / 'data').mkdir(); (d / 'ref').mkdir()\n"
+        "sio.savemat(d / 'data' / 'data_00001.mat', {'ecg': np.ones((5000, 1))})\n"
+        "sio.savemat(d / 'ref' / 'R_00001.mat', {'R_peak': np.array([[300], [800]])})\n"
+        "r = CPSC2019(d)\n"
+        "assert r.all_records == ['data_00001'], r.all_records\n"
+        "assert r.load_data('data_00001').shape == (1, 5000)\n"
+        "assert r.load_ann('data_00001').tolist() == [300, 800]\n"
+    ),
     "ecg-models": "import ecg_models\nassert ecg_models.__version__\n",
-    "ecg-train": "import ecg_train\nassert ecg_train.__version__\n",
+    "ecg-train": (
+        "from ecg_train import cpsc2019_score\n"
+        "assert cpsc2019_score([[1000, 1500]], [[1000, 1500, 1800]], 500) == 0.7\n"
+    ),
     "ecg-benchmarks": (
         "from ecg_benchmarks import list_benchmarks\n"
         "from ecg_benchmarks.cases._qrs_score import qrs_score\n"

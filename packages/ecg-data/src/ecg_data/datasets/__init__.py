@@ -1,0 +1,1 @@
+"""torch Datasets of ecg_data (one module per database)."""

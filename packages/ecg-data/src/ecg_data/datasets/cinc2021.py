@@ -1,0 +1,237 @@
+"""torch Datasets for multi-label classification on the PhysioNet/CinC Challenges 2020/2021
+(Perez Alday et al. 2020; Reyna et al. 2021): fixed-length 12/6/4/3/2-lead signals and multi-hot
+labels over the scored classes (after the equivalence classes)."""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch.utils.data import Dataset
+
+from ecg_data.datasets.base import (
+    AugmentCfg,
+    PreprocCfg,
+    apply_augment,
+    apply_preproc,
+    check_split_fraction,
+    config_from,
+    fix_length,
+    split_records,
+)
+from ecg_data.readers.base import resample_signal
+from ecg_data.readers.cinc2021 import (
+    CINC2020,
+    CINC2021,
+    LEAD_SETS,
+    SCORED_CINC2020,
+    SCORED_CINC2021,
+    SNOMED_ABBR,
+)
+
+__all__ = [
+    "CINC2021TrainConfig",
+    "CINC2021TrainCfg",
+    "CINC2021Dataset",
+    "CINC2020TrainConfig",
+    "CINC2020TrainCfg",
+    "CINC2020Dataset",
+]
+
+
+@dataclass(slots=True)
+class CINC2021TrainConfig:
+    """Configuration of :class:`CINC2021Dataset`.
+
+    Attributes:
+        db_dir: folder of the challenge records (searched recursively for ``.hea``).
+        fs: sampling frequency of the items in Hz (records are resampled).
+        input_len: samples per item (cropped, randomly in training, or zero-padded).
+        leads: lead names, or a lead count of the challenge (12, 6, 4, 3, 2).
+        classes: class abbreviations or SNOMED CT codes (default: the scored classes).
+        preproc / augment: preprocessing of every item / augmentation of training items.
+        training, lazy, seed, train_ratio, cache_dir: as in every Dataset config.
+    """
+
+    db_dir: str | os.PathLike[str] | None = None
+    fs: float = 500.0
+    input_len: int = 5000
+    leads: tuple[str, ...] | int = 12
+    classes: tuple[str, ...] = tuple(SNOMED_ABBR[c] for c in SCORED_CINC2021)
+    preproc: PreprocCfg = field(default_factory=PreprocCfg)
+    augment: AugmentCfg = field(default_factory=AugmentCfg)
+    training: bool = True
+    lazy: bool = True
+    seed: int = 42
+    train_ratio: float = 0.8
+    cache_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.db_dir is not None and not isinstance(self.db_dir, str | os.PathLike):
+            raise TypeError(f"db_dir must be a path or None, got {type(self.db_dir).__name__}")
+        if (
+            isinstance(self.fs, bool)
+            or not isinstance(self.fs, numbers.Real)
+            or not 0 < self.fs < 1e5
+        ):
+            raise ValueError(f"fs must be a sampling rate in (0, 1e5) Hz, got {self.fs!r}")
+        self.fs = float(self.fs)
+        if (
+            isinstance(self.input_len, bool)
+            or not isinstance(self.input_len, numbers.Integral)
+            or self.input_len < 16
+        ):
+            raise ValueError(f"input_len must be an integer >= 16 samples, got {self.input_len!r}")
+        if isinstance(self.leads, numbers.Integral) and not isinstance(self.leads, bool):
+            if int(self.leads) not in LEAD_SETS:
+                raise ValueError(
+                    f"leads as a count must be one of {sorted(LEAD_SETS)}, got {self.leads!r}"
+                )
+            self.leads = LEAD_SETS[int(self.leads)]
+        elif isinstance(self.leads, str) or not all(isinstance(x, str) for x in self.leads):
+            raise TypeError(
+                f"leads must be a sequence of lead names or a lead count, got {self.leads!r}"
+            )
+        self.leads = tuple(self.leads)
+        allowed = LEAD_SETS[12]
+        bad = [x for x in self.leads if x not in allowed]
+        if bad or not self.leads or len(set(self.leads)) != len(self.leads):
+            raise ValueError(
+                f"leads must be distinct names among {list(allowed)}, got {list(self.leads)}"
+            )
+        self.classes = tuple(self.classes)
+        if not self.classes or not all(isinstance(c, str) for c in self.classes):
+            raise ValueError(
+                f"classes must be a non-empty sequence of abbreviations/codes, got {self.classes!r}"
+            )
+        if isinstance(self.preproc, Mapping):
+            self.preproc = config_from(PreprocCfg, self.preproc)
+        if isinstance(self.augment, Mapping):
+            self.augment = config_from(AugmentCfg, self.augment)
+        if not isinstance(self.preproc, PreprocCfg) or not isinstance(self.augment, AugmentCfg):
+            raise TypeError("preproc must be a PreprocCfg and augment an AugmentCfg (or mappings)")
+        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, numbers.Integral)
+            or self.seed < 0
+        ):
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | CINC2021TrainConfig) -> CINC2021TrainConfig:
+        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
+        return config_from(cls, config)
+
+
+@dataclass(slots=True)
+class CINC2020TrainConfig(CINC2021TrainConfig):
+    """Configuration of :class:`CINC2020Dataset` (the 24 scored classes of 2020 by default)."""
+
+    classes: tuple[str, ...] = tuple(SNOMED_ABBR[c] for c in SCORED_CINC2020)
+
+
+#: Default configurations; copy-and-edit: ``c = deepcopy(CINC2021TrainCfg); c.db_dir = ...``.
+CINC2021TrainCfg = CINC2021TrainConfig()
+CINC2020TrainCfg = CINC2020TrainConfig()
+
+
+class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """Multi-label Dataset over CinC 2021 records.
+
+    Items: ``(signal, labels)``; signal float32 (len(leads), input_len), labels float32
+    multi-hot (len(classes),). Records whose leads lack one of ``leads`` raise a ReaderError on
+    access. The split is record-disjoint and deterministic.
+
+    Args:
+        config: config dataclass or mapping; training / lazy override the config's.
+    """
+
+    reader_cls: ClassVar[type[CINC2021]] = CINC2021
+    config_cls: ClassVar[type[CINC2021TrainConfig]] = CINC2021TrainConfig
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | CINC2021TrainConfig,
+        training: bool | None = None,
+        lazy: bool | None = None,
+    ) -> None:
+        cfg = self.config_cls.from_config(config)
+        if training is not None:
+            cfg.training = bool(training)
+        if lazy is not None:
+            cfg.lazy = bool(lazy)
+        if cfg.db_dir is None:
+            raise ValueError(
+                f"config.db_dir must be set to the {self.reader_cls.name} folder, got None"
+            )
+        self.config = cfg
+        self.fs = cfg.fs
+        self.input_len = int(cfg.input_len)
+        self.training = cfg.training
+        self.classes = list(cfg.classes)
+        self.leads = (
+            list(cfg.leads) if not isinstance(cfg.leads, int) else list(LEAD_SETS[cfg.leads])
+        )
+        self.reader = self.reader_cls(cfg.db_dir, cache_dir=cfg.cache_dir)
+        groups = {rec: rec for rec in self.reader.all_records}
+        self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
+        self._epoch = 0
+        self._labels = (
+            np.stack([self.reader.multi_hot(r, self.classes) for r in self.records])
+            if self.records
+            else (np.zeros((0, len(self.classes)), dtype=np.float32))
+        )
+        self._cache: list[npt.NDArray[np.float32]] | None = None
+        if cfg.preproc.bandpass is not None:
+            import scipy.signal  # noqa: F401 (imported once here, not in every DataLoader worker)
+        if not cfg.lazy:
+            self._cache = [self._load(rec) for rec in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def labels(self) -> npt.NDArray[np.float32]:
+        """Multi-hot labels of all items, (n_items, n_classes)."""
+        return self._labels.copy()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Change the random crops and augmentation draws."""
+        self._epoch = int(epoch)
+
+    def _load(self, rec: str) -> npt.NDArray[np.float32]:
+        sig = self.reader.load_data(rec, leads=self.leads)
+        src_fs = self.reader.get_fs(rec)
+        if src_fs != self.fs:
+            sig = resample_signal(sig, src_fs, self.fs)
+        return apply_preproc(sig, self.fs, self.config.preproc)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} items")
+        index %= len(self)
+        sig = self._cache[index] if self._cache is not None else self._load(self.records[index])
+        rng = np.random.default_rng([self.config.seed, self._epoch, index])
+        start = 0
+        if self.training and sig.shape[-1] > self.input_len:
+            start = int(rng.integers(0, sig.shape[-1] - self.input_len + 1))
+        sig, _ = fix_length(sig, self.input_len, start)
+        if self.training and self.config.augment.active:
+            sig = apply_augment(sig, self.fs, self.config.augment, rng)
+        return torch.from_numpy(np.ascontiguousarray(sig)), torch.from_numpy(
+            self._labels[index].copy()
+        )
+
+
+class CINC2020Dataset(CINC2021Dataset):
+    """Multi-label Dataset over CinC 2020 records (24 scored classes, 2020 equivalences)."""
+
+    reader_cls: ClassVar[type[CINC2021]] = CINC2020
+    config_cls: ClassVar[type[CINC2021TrainConfig]] = CINC2020TrainConfig

@@ -1,0 +1,209 @@
+"""torch Dataset for QRS detection on CPSC 2019 (Gao et al. 2019), after torch_ecg's
+``CPSC2019Dataset``: each item is a 10 s single-lead signal and a mask of QRS regions (R peak
+plus/minus ``bias_thr_s``) at the model's output resolution (``input_len // reduction``)."""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch.utils.data import Dataset
+
+from ecg_data.datasets.base import (
+    AugmentCfg,
+    PreprocCfg,
+    apply_augment,
+    apply_preproc,
+    check_split_fraction,
+    config_from,
+    fix_length,
+    split_records,
+)
+from ecg_data.readers.base import resample_signal
+from ecg_data.readers.cpsc2019 import CPSC2019
+
+__all__ = ["CPSC2019TrainConfig", "CPSC2019TrainCfg", "CPSC2019Dataset", "qrs_mask"]
+
+
+def _check_db_dir(value: Any) -> None:
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise TypeError(f"db_dir must be a path or None, got {type(value).__name__}")
+
+
+def _check_int(value: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_fs(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1e5:
+        raise ValueError(f"fs must be a sampling rate in (0, 1e5) Hz, got {value!r}")
+    return float(value)
+
+
+@dataclass(slots=True)
+class CPSC2019TrainConfig:
+    """Configuration of :class:`CPSC2019Dataset`.
+
+    Attributes:
+        db_dir: CPSC 2019 folder (with ``data/`` and ``ref/``).
+        fs: sampling frequency of the items in Hz (records are resampled from 500 Hz).
+        input_len: samples per item (cropped or zero-padded).
+        leads: lead names (the database has one lead, ``"ECG"``).
+        bias_thr_s: half-width of the QRS region around each R peak, in seconds (75 ms).
+        reduction: the label mask has ``input_len // reduction`` rows.
+        preproc: preprocessing of every item; augment: random augmentation of training items.
+        training: training part (else validation); lazy: read on access (else preload).
+        seed: split and augmentation seed; train_ratio: fraction of records used for training.
+        cache_dir: cache folder (default platformdirs), never ``db_dir``.
+    """
+
+    db_dir: str | os.PathLike[str] | None = None
+    fs: float = 500.0
+    input_len: int = 5000
+    leads: tuple[str, ...] = ("ECG",)
+    bias_thr_s: float = 0.075
+    reduction: int = 1
+    preproc: PreprocCfg = field(default_factory=lambda: PreprocCfg(bandpass=(0.5, 45.0)))
+    augment: AugmentCfg = field(default_factory=AugmentCfg)
+    training: bool = True
+    lazy: bool = True
+    seed: int = 42
+    train_ratio: float = 0.8
+    cache_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_db_dir(self.db_dir)
+        self.fs = _check_fs(self.fs)
+        self.input_len = _check_int(self.input_len, "input_len (samples)", 16)
+        self.reduction = _check_int(self.reduction, "reduction")
+        if self.input_len % self.reduction:
+            raise ValueError(
+                f"input_len={self.input_len} samples must be a multiple of reduction={self.reduction}"
+            )
+        if (
+            isinstance(self.bias_thr_s, bool)
+            or not isinstance(self.bias_thr_s, numbers.Real)
+            or not 0 < self.bias_thr_s < 1
+        ):
+            raise ValueError(f"bias_thr_s must be in (0, 1) s, got {self.bias_thr_s!r}")
+        self.leads = tuple(self.leads)
+        if self.leads != ("ECG",):
+            raise ValueError(
+                f"leads must be ('ECG',) for CPSC2019 (single lead), got {self.leads!r}"
+            )
+        if isinstance(self.preproc, Mapping):
+            self.preproc = config_from(PreprocCfg, self.preproc)
+        if isinstance(self.augment, Mapping):
+            self.augment = config_from(AugmentCfg, self.augment)
+        if not isinstance(self.preproc, PreprocCfg) or not isinstance(self.augment, AugmentCfg):
+            raise TypeError("preproc must be a PreprocCfg and augment an AugmentCfg (or mappings)")
+        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
+        self.seed = _check_int(self.seed, "seed", 0)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | CPSC2019TrainConfig) -> CPSC2019TrainConfig:
+        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
+        return config_from(cls, config)
+
+
+#: Default configuration; copy-and-edit: ``c = deepcopy(CPSC2019TrainCfg); c.db_dir = ...``.
+CPSC2019TrainCfg = CPSC2019TrainConfig()
+
+
+def qrs_mask(
+    rpeaks: npt.NDArray[np.int64], length: int, half_width: int, reduction: int = 1
+) -> npt.NDArray[np.float32]:
+    """Mask (length // reduction, 1) with ones on ``[r - half_width, r + half_width]`` around each
+    R peak, downsampled by ``reduction`` (a row is 1 when its first sample is in a QRS region)."""
+    mask = np.zeros(length, dtype=np.float32)
+    for r in np.asarray(rpeaks, dtype=np.int64):
+        mask[max(0, int(r) - half_width) : min(length, int(r) + half_width + 1)] = 1.0
+    return np.ascontiguousarray(mask[::reduction][: length // reduction, None])
+
+
+class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """QRS-detection Dataset over CPSC 2019.
+
+    Items: ``(signal, mask)``; signal float32 (1, input_len), mask float32
+    (input_len // reduction, 1). :meth:`rpeaks` gives the reference R peaks of an item (at ``fs``).
+    The split is record-disjoint and deterministic (see :func:`~ecg_data.datasets.base.split_records`).
+
+    Args:
+        config: :class:`CPSC2019TrainConfig` or mapping.
+        training: overrides ``config.training``; lazy: overrides ``config.lazy``.
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any] | CPSC2019TrainConfig,
+        training: bool | None = None,
+        lazy: bool | None = None,
+    ) -> None:
+        cfg = CPSC2019TrainConfig.from_config(config)
+        if training is not None:
+            cfg.training = bool(training)
+        if lazy is not None:
+            cfg.lazy = bool(lazy)
+        if cfg.db_dir is None:
+            raise ValueError("config.db_dir must be set to the CPSC2019 folder, got None")
+        self.config = cfg
+        self.fs = cfg.fs
+        self.input_len = cfg.input_len
+        self.training = cfg.training
+        self.reader = CPSC2019(cfg.db_dir, cache_dir=cfg.cache_dir)
+        groups = {rec: rec for rec in self.reader.all_records}
+        self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
+        self._epoch = 0
+        self._cache: list[tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]] | None = None
+        if not cfg.lazy:
+            self._cache = [self._load(rec) for rec in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Change the augmentation draws (they depend on seed, epoch and index)."""
+        self._epoch = int(epoch)
+
+    def _load(self, rec: str) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        sig = self.reader.load_data(rec)
+        peaks = self.reader.load_ann(rec)
+        src_fs = self.reader.get_fs(rec)
+        if src_fs != self.fs:
+            sig = resample_signal(sig, src_fs, self.fs)
+            peaks = np.round(peaks * (self.fs / src_fs)).astype(np.int64)
+        sig = apply_preproc(sig, self.fs, self.config.preproc)
+        return sig, peaks
+
+    def _item(self, index: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} items")
+        index %= len(self)
+        sig, peaks = (
+            self._cache[index] if self._cache is not None else self._load(self.records[index])
+        )
+        sig, start = fix_length(sig, self.input_len, 0)
+        peaks = peaks - start
+        peaks = peaks[(peaks >= 0) & (peaks < self.input_len)]
+        return sig, peaks
+
+    def rpeaks(self, index: int) -> npt.NDArray[np.int64]:
+        """Reference R peaks (sample indices at ``fs``) inside item ``index``."""
+        return self._item(index)[1]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        sig, peaks = self._item(index)
+        if self.training and self.config.augment.active:
+            rng = np.random.default_rng([self.config.seed, self._epoch, index])
+            sig = apply_augment(sig, self.fs, self.config.augment, rng)
+        half = int(round(self.config.bias_thr_s * self.fs))
+        mask = qrs_mask(peaks, self.input_len, half, self.config.reduction)
+        return torch.from_numpy(np.ascontiguousarray(sig)), torch.from_numpy(mask)

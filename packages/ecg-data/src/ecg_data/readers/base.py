@@ -1,0 +1,470 @@
+"""Base class of every database reader, its error class and the database description.
+
+A reader maps a database folder to records. ``load_data`` returns float32 arrays of shape
+``(leads, samples)`` (``data_format="channel_first"``) or ``(samples, leads)`` and reads only the
+requested window from disk (WFDB signal files are read with ``wfdb.rdrecord(sampfrom, sampto)``,
+which seeks; ``.mat`` files are small and are sliced after loading).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "ReaderError",
+    "DatabaseInfo",
+    "ECGReader",
+    "resample_signal",
+    "default_cache_dir",
+    "UNITS_SCALE",
+    "DATA_FORMATS",
+]
+
+#: Multiplier from mV to each accepted unit.
+UNITS_SCALE: dict[str, float] = {"mv": 1.0, "uv": 1000.0, "μv": 1000.0, "v": 1e-3}
+#: Accepted ``data_format`` values mapped to whether the leads axis comes first.
+DATA_FORMATS: dict[str, bool] = {
+    "channel_first": True,
+    "lead_first": True,
+    "channel_last": False,
+    "lead_last": False,
+}
+
+
+class ReaderError(ValueError):
+    """A database file is missing, malformed or inconsistent, or a request does not fit it.
+
+    Attributes:
+        path: the file or folder concerned.
+        problem: what is wrong with it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseInfo:
+    """Description of a database: what it holds, how to cite it and its licence.
+
+    Attributes:
+        name: short name, e.g. ``"mitdb"``.
+        description: one paragraph on the content.
+        fs: sampling frequency in Hz (the most common one when it varies).
+        leads: lead names in file order.
+        license: licence name.
+        doi: DOI of the database (or of its reference paper).
+        bibtex: BibTeX entry to cite.
+        url: where the files are downloaded from.
+    """
+
+    name: str
+    description: str
+    fs: float
+    leads: tuple[str, ...]
+    license: str
+    doi: str
+    bibtex: str
+    url: str = ""
+
+
+def default_cache_dir() -> Path:
+    """Cache folder of ecg-suite (``platformdirs.user_cache_dir("ecg-suite")``).
+
+    ``ECG_SUITE_CACHE`` overrides it. Nothing is created here; callers create it when writing.
+    """
+    env = os.environ.get("ECG_SUITE_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("ecg-suite"))
+
+
+def resample_signal(
+    sig: npt.NDArray[np.floating[Any]], fs_in: float, fs_out: float
+) -> npt.NDArray[np.float32]:
+    """Resample along the last axis with a polyphase FIR filter (``scipy.signal.resample_poly``).
+
+    Args:
+        sig: array of shape (..., samples).
+        fs_in: sampling frequency of ``sig`` in Hz.
+        fs_out: wanted sampling frequency in Hz.
+
+    Returns:
+        float32 array of shape (..., round(samples * fs_out / fs_in)).
+    """
+    if fs_in == fs_out:
+        return np.asarray(sig, dtype=np.float32)
+    from scipy.signal import resample_poly
+
+    frac = Fraction(fs_out / fs_in).limit_denominator(1000)
+    out = resample_poly(
+        np.asarray(sig, dtype=np.float64), frac.numerator, frac.denominator, axis=-1
+    )
+    n_out = int(round(sig.shape[-1] * fs_out / fs_in))
+    return np.ascontiguousarray(out[..., :n_out], dtype=np.float32)
+
+
+def _check_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer sample index, got {value!r} ({type(value).__name__})"
+        )
+    return int(value)
+
+
+class ECGReader(ABC):
+    """Base of every database reader.
+
+    Subclasses implement :meth:`_find_records`, :meth:`_header` (fs, lead names, length) and
+    :meth:`_read` (a window of the signal in mV), plus :meth:`load_ann`.
+
+    Args:
+        db_dir: folder holding the database files.
+        cache_dir: where derived files may be cached (never inside ``db_dir``); defaults to
+            :func:`default_cache_dir`.
+
+    Raises:
+        ReaderError: ``db_dir`` does not exist or is not a folder.
+    """
+
+    name: ClassVar[str] = "base"
+    database_info: ClassVar[DatabaseInfo]
+
+    def __init__(
+        self, db_dir: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None
+    ) -> None:
+        if not isinstance(db_dir, str | os.PathLike):
+            raise TypeError(
+                f"db_dir must be a path (str or os.PathLike), got {type(db_dir).__name__}"
+            )
+        path = Path(db_dir).expanduser()
+        if not path.exists():
+            raise ReaderError(path, "database folder does not exist")
+        if not path.is_dir():
+            raise ReaderError(path, "database path is not a folder")
+        self.db_dir = path.resolve()
+        self.cache_dir = (
+            Path(cache_dir) if cache_dir is not None else default_cache_dir() / self.name
+        )
+        self._records: list[str] | None = None
+        self._record_set: set[str] = set()
+        self._metadata: pd.DataFrame | None = None
+        self._headers: dict[str, tuple[float, tuple[str, ...], int]] = {}
+
+    # ------------------------------------------------------------------ to implement
+    @abstractmethod
+    def _find_records(self) -> list[str]:
+        """Names of all records found in ``db_dir``, sorted."""
+
+    @abstractmethod
+    def _read_header(self, rec: str) -> tuple[float, tuple[str, ...], int]:
+        """(fs in Hz, lead names, number of samples) of ``rec`` (a known record)."""
+
+    @abstractmethod
+    def _read(
+        self, rec: str, channels: list[int], sampfrom: int, sampto: int
+    ) -> npt.NDArray[np.float32]:
+        """Samples ``[sampfrom, sampto)`` of ``channels`` in mV, shape (len(channels), sampto - sampfrom)."""
+
+    @abstractmethod
+    def record_path(self, rec: str) -> Path:
+        """Main file of ``rec`` (header or data file)."""
+
+    def _meta_row(self, rec: str) -> dict[str, Any]:
+        """Extra metadata columns of ``rec`` (subject, labels, split, ...)."""
+        return {}
+
+    def _plot_marks(self, rec: str, sampfrom: int, sampto: int) -> dict[str, npt.NDArray[np.int64]]:
+        """Annotation sample indices to draw on :meth:`plot`, by label."""
+        return {}
+
+    @abstractmethod
+    def load_ann(self, rec: str) -> Any:
+        """Annotations of ``rec``; the type depends on the database."""
+
+    # ------------------------------------------------------------------ records
+    @property
+    def all_records(self) -> list[str]:
+        """All record names of the database folder, sorted."""
+        if self._records is None:
+            self._records = list(self._find_records())
+            self._record_set = set(self._records)
+        return list(self._records)
+
+    def __len__(self) -> int:
+        return len(self.all_records)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(db_dir={str(self.db_dir)!r}, n_records={len(self.all_records)})"
+        )
+
+    def _check_rec(self, rec: Any) -> str:
+        """Return ``rec`` as a record name (an index into ``all_records`` is accepted)."""
+        records = self.all_records
+        if isinstance(rec, numbers.Integral) and not isinstance(rec, bool):
+            if not 0 <= int(rec) < len(records):
+                raise ReaderError(
+                    self.db_dir, f"record index {rec} out of range [0, {len(records)})"
+                )
+            return records[int(rec)]
+        if not isinstance(rec, str):
+            raise TypeError(
+                f"rec must be a record name (str) or an index, got {type(rec).__name__}"
+            )
+        if rec not in self._record_set:
+            close = difflib.get_close_matches(rec, records, n=3)
+            hint = f"; close matches: {close}" if close else ""
+            raise ReaderError(
+                self.db_dir, f"record {rec!r} is not in the database ({len(records)} records){hint}"
+            )
+        return rec
+
+    def _header(self, rec: str) -> tuple[float, tuple[str, ...], int]:
+        if rec not in self._headers:
+            self._headers[rec] = self._read_header(rec)
+        return self._headers[rec]
+
+    def get_fs(self, rec: str | int) -> float:
+        """Sampling frequency of ``rec`` in Hz."""
+        return self._header(self._check_rec(rec))[0]
+
+    def get_lead_names(self, rec: str | int) -> list[str]:
+        """Lead names of ``rec`` in file order."""
+        return list(self._header(self._check_rec(rec))[1])
+
+    def get_siglen(self, rec: str | int) -> int:
+        """Number of samples of ``rec`` (at its own fs)."""
+        return self._header(self._check_rec(rec))[2]
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def metadata(self) -> pd.DataFrame:
+        """One row per record (index ``record``): path, fs, n_leads, duration_s, subject, labels
+        and the database's split/fold columns when it defines them."""
+        if self._metadata is None:
+            rows = []
+            for rec in self.all_records:
+                fs, leads, siglen = self._header(rec)
+                row: dict[str, Any] = {
+                    "record": rec,
+                    "path": str(self.record_path(rec)),
+                    "fs": float(fs),
+                    "n_leads": len(leads),
+                    "duration_s": siglen / fs,
+                    "subject": rec,
+                    "labels": [],
+                }
+                row.update(self._meta_row(rec))
+                rows.append(row)
+            cols = ["record", "path", "fs", "n_leads", "duration_s", "subject", "labels"]
+            self._metadata = pd.DataFrame(rows, columns=None if rows else cols).set_index("record")
+        return self._metadata.copy()
+
+    # ------------------------------------------------------------------ data
+    def _resolve_leads(self, rec: str, leads: str | int | Sequence[str | int] | None) -> list[int]:
+        names = self._header(rec)[1]
+        if leads is None:
+            return list(range(len(names)))
+        items: Sequence[str | int] = [leads] if isinstance(leads, str | int) else leads
+        lower = [n.lower() for n in names]
+        out = []
+        for item in items:
+            if isinstance(item, bool):
+                raise TypeError(f"lead must be a name or an index, got {item!r}")
+            if isinstance(item, numbers.Integral):
+                if not 0 <= int(item) < len(names):
+                    raise ReaderError(
+                        self.record_path(rec), f"lead index {item} out of range [0, {len(names)})"
+                    )
+                out.append(int(item))
+            elif isinstance(item, str):
+                if item.lower() not in lower:
+                    raise ReaderError(
+                        self.record_path(rec),
+                        f"lead {item!r} not in the record's leads {list(names)}",
+                    )
+                out.append(lower.index(item.lower()))
+            else:
+                raise TypeError(f"lead must be a name or an index, got {type(item).__name__}")
+        if not out:
+            raise ValueError("leads must name at least one lead, got an empty sequence")
+        return out
+
+    def load_data(
+        self,
+        rec: str | int,
+        leads: str | int | Sequence[str | int] | None = None,
+        sampfrom: int = 0,
+        sampto: int | None = None,
+        units: str = "mV",
+        fs: float | None = None,
+        data_format: str = "channel_first",
+    ) -> npt.NDArray[np.float32]:
+        """Load a window of a record as float32.
+
+        Args:
+            rec: record name (or index into ``all_records``).
+            leads: lead names or indices; all leads when ``None``.
+            sampfrom: first sample (at the record's own fs), inclusive.
+            sampto: last sample (exclusive); the record end when ``None``.
+            units: ``"mV"``, ``"uV"``/``"μV"`` or ``"V"``.
+            fs: resample to this frequency in Hz when it differs from the record's.
+            data_format: ``"channel_first"`` -> (leads, samples), ``"channel_last"`` -> (samples, leads).
+
+        Returns:
+            float32 array of shape (leads, samples) or (samples, leads).
+
+        Raises:
+            ReaderError: unknown record or lead, window outside the record, malformed files.
+            ValueError / TypeError: bad ``units``, ``fs`` or ``data_format``.
+        """
+        rec = self._check_rec(rec)
+        if not isinstance(units, str) or units.lower() not in UNITS_SCALE:
+            raise ValueError(f"units must be one of ['mV', 'uV', 'μV', 'V'], got {units!r}")
+        if not isinstance(data_format, str) or data_format.lower() not in DATA_FORMATS:
+            raise ValueError(
+                f"data_format must be one of {list(DATA_FORMATS)}, got {data_format!r}"
+            )
+        if fs is not None and (
+            isinstance(fs, bool)
+            or not isinstance(fs, numbers.Real)
+            or not math.isfinite(float(fs))
+            or fs <= 0
+        ):
+            raise ValueError(f"fs must be a finite sampling rate above 0 Hz, got {fs!r}")
+        rec_fs, _, siglen = self._header(rec)
+        start = _check_int(sampfrom, "sampfrom")
+        stop = siglen if sampto is None else _check_int(sampto, "sampto")
+        if not 0 <= start < stop <= siglen:
+            raise ReaderError(
+                self.record_path(rec),
+                f"window [sampfrom={start}, sampto={stop}) samples is outside the record "
+                f"[0, {siglen}) samples (or empty)",
+            )
+        channels = self._resolve_leads(rec, leads)
+        data = self._read(rec, channels, start, stop)
+        if data.shape != (len(channels), stop - start):
+            raise ReaderError(
+                self.record_path(rec),
+                f"read {data.shape} samples but expected {(len(channels), stop - start)} (file truncated?)",
+            )
+        scale = UNITS_SCALE[units.lower()]
+        if scale != 1.0:
+            data = data * np.float32(scale)
+        if fs is not None and float(fs) != rec_fs:
+            data = resample_signal(data, rec_fs, float(fs))
+        data = np.ascontiguousarray(data, dtype=np.float32)
+        if not DATA_FORMATS[data_format.lower()]:
+            data = np.ascontiguousarray(data.T)
+        return data
+
+    # ------------------------------------------------------------------ plot
+    def plot(
+        self,
+        rec: str | int,
+        leads: str | int | Sequence[str | int] | None = None,
+        sampfrom: int = 0,
+        sampto: int | None = None,
+        *,
+        annotations: bool = True,
+        mm_per_inch: float = 25.4,
+    ) -> Figure:
+        """Draw a window of ``rec`` on standard ECG paper and return the matplotlib Figure.
+
+        The paper has 1 mm = 40 ms horizontally (25 mm/s) and 1 mm = 0.1 mV vertically (10 mm/mV),
+        with a minor grid every 1 mm and a major grid every 5 mm (0.2 s, 0.5 mV). The figure is
+        drawn at true scale (``mm_per_inch`` = 25.4). Annotations of the database are drawn as
+        vertical marks. The Agg canvas is used; nothing is shown.
+
+        Args:
+            rec: record name or index.
+            leads: leads to draw (all when ``None``).
+            sampfrom: first sample; sampto: end sample (default: 10 s after ``sampfrom``).
+            annotations: draw the database annotations.
+            mm_per_inch: physical scale of the figure.
+        """
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        rec = self._check_rec(rec)
+        rec_fs, names, siglen = self._header(rec)
+        if sampto is None:
+            sampto = min(siglen, _check_int(sampfrom, "sampfrom") + int(10 * rec_fs))
+        data = self.load_data(rec, leads=leads, sampfrom=sampfrom, sampto=sampto)
+        chans = self._resolve_leads(rec, leads)
+        n_leads, n = data.shape
+        t = (np.arange(n) + sampfrom) / rec_fs
+        dur = n / rec_fs
+        lead_h_mv = 3.0
+        width_mm = dur * 25.0
+        height_mm = n_leads * lead_h_mv * 10.0
+        fig = Figure(figsize=(max(width_mm / mm_per_inch, 2.0), max(height_mm / mm_per_inch, 1.5)))
+        FigureCanvasAgg(fig)
+        marks = self._plot_marks(rec, sampfrom, sampto) if annotations else {}
+        axes = fig.subplots(n_leads, 1, sharex=True, squeeze=False)[:, 0]
+        colors = ["tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:olive"]
+        for ax, sig, ch in zip(axes, data, chans, strict=True):
+            centre = float(np.median(sig))
+            lo, hi = centre - lead_h_mv / 2, centre + lead_h_mv / 2
+            x0, x1 = t[0], t[0] + dur
+            ax.set_xticks(np.arange(x0, x1 + 1e-9, 0.2))
+            ax.set_xticks(np.arange(x0, x1 + 1e-9, 0.04), minor=True)
+            ax.set_yticks(np.arange(math.floor(lo * 2) / 2, hi + 1e-9, 0.5))
+            ax.set_yticks(np.arange(math.floor(lo * 2) / 2, hi + 1e-9, 0.1), minor=True)
+            ax.grid(which="major", color="#e06060", linewidth=0.6)
+            ax.grid(which="minor", color="#f4b0b0", linewidth=0.3)
+            ax.set_xlim(x0, x1)
+            ax.set_ylim(lo, hi)
+            ax.plot(t, sig, color="black", linewidth=0.7)
+            ax.set_ylabel(f"{names[ch]} (mV)")
+            ax.tick_params(labelbottom=False, labelleft=False, length=0)
+            for k, (label, idx) in enumerate(sorted(marks.items())):
+                sel = idx[(idx >= sampfrom) & (idx < sampto)]
+                if sel.size:
+                    ax.vlines(
+                        sel / rec_fs,
+                        lo,
+                        hi,
+                        colors=colors[k % len(colors)],
+                        linewidth=0.6,
+                        label=label,
+                    )
+        if marks and any(a.get_legend_handles_labels()[0] for a in axes[:1]):
+            axes[0].legend(loc="upper right", fontsize=6)
+        axes[-1].set_xlabel("time (s); 1 mm = 40 ms, 1 mm = 0.1 mV")
+        fig.suptitle(f"{self.name} {rec}")
+        return fig
+
+    # ------------------------------------------------------------------ download
+    def download(self, **kwargs: Any) -> Path:
+        """Download the database into ``db_dir`` (see :func:`ecg_data.download.download_physionet`)."""
+        from ecg_data.download import download_physionet
+
+        url = self.database_info.url
+        if not url:
+            raise ReaderError(self.db_dir, f"no public download URL is known for {self.name}")
+        download_physionet(url, self.db_dir, **kwargs)
+        self._records = None
+        self._metadata = None
+        return self.db_dir

@@ -1,0 +1,1 @@
+"""BaseTrainer and its configuration, checkpoints, optimisers and distributed helpers."""
