@@ -29,6 +29,9 @@ REAL_CALLS: dict[str, str] = {
     "ecg-signal": (
         "from ecg_signal._validation import check_band\n"
         "assert check_band(0.5, 45.0, 500.0) == (0.5, 45.0)\n"
+        "from ecg_signal import simulate_ecg\n"
+        "e = simulate_ecg(10.0, 500, n_leads=12, heart_rate=75.0, seed=1)\n"
+        "assert e.signal.shape == (12, 5000) and 11 <= len(e.r_peak) <= 14\n"
     ),
     "ecg-data": (
         "import pathlib, tempfile, numpy as np, scipy.io as sio\n"
