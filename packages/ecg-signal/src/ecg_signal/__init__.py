@@ -13,6 +13,69 @@ from typing import TYPE_CHECKING, Any
 from ecg_signal._version import __version__
 
 if TYPE_CHECKING:
+    from ecg_signal.augment.base import (
+        Augmenter as Augmenter,
+    )
+    from ecg_signal.augment.baseline_wander import (
+        BaselineWander as BaselineWander,
+    )
+    from ecg_signal.augment.baseline_wander import (
+        BaselineWanderConfig as BaselineWanderConfig,
+    )
+    from ecg_signal.augment.cutmix import (
+        CutMix as CutMix,
+    )
+    from ecg_signal.augment.cutmix import (
+        CutMixConfig as CutMixConfig,
+    )
+    from ecg_signal.augment.label_smooth import (
+        LabelSmooth as LabelSmooth,
+    )
+    from ecg_signal.augment.label_smooth import (
+        LabelSmoothConfig as LabelSmoothConfig,
+    )
+    from ecg_signal.augment.manager import (
+        AUGMENTERS as AUGMENTERS,
+    )
+    from ecg_signal.augment.manager import (
+        AugmenterManager as AugmenterManager,
+    )
+    from ecg_signal.augment.manager import (
+        AugmenterManagerConfig as AugmenterManagerConfig,
+    )
+    from ecg_signal.augment.manager import (
+        get_augmenter as get_augmenter,
+    )
+    from ecg_signal.augment.mixup import (
+        Mixup as Mixup,
+    )
+    from ecg_signal.augment.mixup import (
+        MixupConfig as MixupConfig,
+    )
+    from ecg_signal.augment.random_flip import (
+        RandomFlip as RandomFlip,
+    )
+    from ecg_signal.augment.random_flip import (
+        RandomFlipConfig as RandomFlipConfig,
+    )
+    from ecg_signal.augment.random_masking import (
+        RandomMasking as RandomMasking,
+    )
+    from ecg_signal.augment.random_masking import (
+        RandomMaskingConfig as RandomMaskingConfig,
+    )
+    from ecg_signal.augment.random_renormalize import (
+        RandomRenormalize as RandomRenormalize,
+    )
+    from ecg_signal.augment.random_renormalize import (
+        RandomRenormalizeConfig as RandomRenormalizeConfig,
+    )
+    from ecg_signal.augment.stretch_compress import (
+        StretchCompress as StretchCompress,
+    )
+    from ecg_signal.augment.stretch_compress import (
+        StretchCompressConfig as StretchCompressConfig,
+    )
     from ecg_signal.simulate import (
         FIDUCIALS as FIDUCIALS,
     )
@@ -39,6 +102,27 @@ _EXPORTS: dict[str, str] = {
     "SimulationConfig": "ecg_signal.simulate",
     "simulate_ecg": "ecg_signal.simulate",
     "simulate_from_config": "ecg_signal.simulate",
+    "Augmenter": "ecg_signal.augment.base",
+    "AUGMENTERS": "ecg_signal.augment.manager",
+    "AugmenterManager": "ecg_signal.augment.manager",
+    "AugmenterManagerConfig": "ecg_signal.augment.manager",
+    "get_augmenter": "ecg_signal.augment.manager",
+    "BaselineWander": "ecg_signal.augment.baseline_wander",
+    "BaselineWanderConfig": "ecg_signal.augment.baseline_wander",
+    "CutMix": "ecg_signal.augment.cutmix",
+    "CutMixConfig": "ecg_signal.augment.cutmix",
+    "LabelSmooth": "ecg_signal.augment.label_smooth",
+    "LabelSmoothConfig": "ecg_signal.augment.label_smooth",
+    "Mixup": "ecg_signal.augment.mixup",
+    "MixupConfig": "ecg_signal.augment.mixup",
+    "RandomFlip": "ecg_signal.augment.random_flip",
+    "RandomFlipConfig": "ecg_signal.augment.random_flip",
+    "RandomMasking": "ecg_signal.augment.random_masking",
+    "RandomMaskingConfig": "ecg_signal.augment.random_masking",
+    "RandomRenormalize": "ecg_signal.augment.random_renormalize",
+    "RandomRenormalizeConfig": "ecg_signal.augment.random_renormalize",
+    "StretchCompress": "ecg_signal.augment.stretch_compress",
+    "StretchCompressConfig": "ecg_signal.augment.stretch_compress",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

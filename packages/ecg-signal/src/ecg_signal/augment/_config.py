@@ -1,0 +1,122 @@
+"""Config helpers shared by the augmenters: building slots dataclasses from mappings."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+__all__ = [
+    "config_from",
+    "check_seed",
+    "check_fs_opt",
+    "check_real",
+    "check_pair",
+    "unknown_key_error",
+    "as_dict",
+]
+
+T = TypeVar("T")
+
+
+def unknown_key_error(key: str, allowed: Sequence[str], what: str) -> ValueError:
+    """A ``ValueError`` for an unknown config key, naming the close matches and the allowed keys."""
+    close = difflib.get_close_matches(key, list(allowed), n=3)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return ValueError(
+        f"unknown key {key!r} in the {what} config{hint} allowed keys: {', '.join(allowed)}"
+    )
+
+
+def config_from(cls: type[T], config: Mapping[str, Any] | T | None, what: str) -> T:
+    """Build the dataclass ``cls`` from a mapping (or return a copy of an instance of ``cls``).
+
+    Unknown keys raise ``ValueError`` naming the key and the allowed keys.
+    """
+    if config is None:
+        return cls()
+    if isinstance(config, cls):
+        return dataclasses.replace(config)  # type: ignore[type-var]
+    if not isinstance(config, Mapping):
+        raise TypeError(
+            f"the {what} config must be a mapping or a {cls.__name__}, got {type(config).__name__}"
+        )
+    allowed = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    for key in config:
+        if key not in allowed:
+            raise unknown_key_error(str(key), allowed, what)
+    return cls(**dict(config))
+
+
+def check_seed(seed: Any, name: str = "seed") -> int | None:
+    """Return ``seed`` (an int >= 0 or None) after checking its type."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
+        raise ValueError(f"{name} must be None or an int >= 0, got {seed!r}")
+    return int(seed)
+
+
+def check_fs_opt(fs: Any) -> float | None:
+    """Return ``fs`` in Hz as a float (or None) after checking it is finite and > 0."""
+    if fs is None:
+        return None
+    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
+        raise TypeError(f"fs must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
+    value = float(fs)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"fs must be a finite sampling rate above 0 Hz, got {fs!r}")
+    return value
+
+
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    units: str = "",
+) -> float:
+    """Return ``value`` as a finite float within the bounds (``low < value`` if ``low_open``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    u = f" {units}" if units else ""
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if low is not None and (v <= low if low_open else v < low):
+        rel = ">" if low_open else ">="
+        raise ValueError(f"{name} must be {rel} {low:g}{u}, got {value!r}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high:g}{u}, got {value!r}")
+    return v
+
+
+def check_pair(
+    value: Any, name: str, *, low: float | None = None, high: float | None = None, units: str = ""
+) -> tuple[float, float]:
+    """Return a ``(lo, hi)`` pair of finite floats with ``lo <= hi`` within the bounds."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise TypeError(
+            f"{name} must be a pair (low, high){' in ' + units if units else ''}, got {value!r}"
+        )
+    lo = check_real(value[0], f"{name}[0]", low=low, high=high, units=units)
+    hi = check_real(value[1], f"{name}[1]", low=low, high=high, units=units)
+    if lo > hi:
+        raise ValueError(f"{name} must satisfy low <= high, got {value!r}")
+    return lo, hi
+
+
+def as_dict(config: Mapping[str, Any] | object | None) -> dict[str, Any]:
+    """A mapping or a config dataclass instance as a plain dict (for merging overrides)."""
+    if config is None:
+        return {}
+    if isinstance(config, Mapping):
+        return dict(config)
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    raise TypeError(f"config must be a mapping or a config dataclass, got {type(config).__name__}")
