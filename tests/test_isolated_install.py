@@ -45,7 +45,13 @@ REAL_CALLS: dict[str, str] = {
         "assert r.load_data('data_00001').shape == (1, 5000)\n"
         "assert r.load_ann('data_00001').tolist() == [300, 800]\n"
     ),
-    "ecg-models": "import ecg_models\nassert ecg_models.__version__\n",
+    "ecg-models": (
+        "import torch\n"
+        "from ecg_models import ECG_CRNN, list_backbones\n"
+        "m = ECG_CRNN(['NSR', 'AF'], 12).eval()\n"
+        "assert 'tresnetP' in list_backbones()\n"
+        "assert m(torch.rand(1, 12, 2000)).shape == (1, 2)\n"
+    ),
     "ecg-train": (
         "from ecg_train import cpsc2019_score\n"
         "assert cpsc2019_score([[1000, 1500]], [[1000, 1500, 1800]], 500) == 0.7\n"

@@ -1,0 +1,29 @@
+"""The backbone zoo: importing this package registers every family with the registry."""
+
+from ecg_models.backbones import (
+    darknet,
+    densenet,
+    efficientnet,
+    hardnet,
+    ho_resnet,
+    mobilenet,
+    multi_scopic,
+    resnet,
+    tresnet,
+    vgg,
+    xception,
+)
+
+__all__ = [
+    "darknet",
+    "densenet",
+    "efficientnet",
+    "hardnet",
+    "ho_resnet",
+    "mobilenet",
+    "multi_scopic",
+    "resnet",
+    "tresnet",
+    "vgg",
+    "xception",
+]
