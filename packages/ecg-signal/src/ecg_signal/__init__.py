@@ -76,6 +76,69 @@ if TYPE_CHECKING:
     from ecg_signal.augment.stretch_compress import (
         StretchCompressConfig as StretchCompressConfig,
     )
+    from ecg_signal.preprocess.functional import (
+        bandpass as bandpass,
+    )
+    from ecg_signal.preprocess.functional import (
+        baseline_remove as baseline_remove,
+    )
+    from ecg_signal.preprocess.functional import (
+        detrend_polynomial as detrend_polynomial,
+    )
+    from ecg_signal.preprocess.functional import (
+        median_filter as median_filter,
+    )
+    from ecg_signal.preprocess.functional import (
+        normalize as normalize,
+    )
+    from ecg_signal.preprocess.functional import (
+        notch as notch,
+    )
+    from ecg_signal.preprocess.functional import (
+        resample as resample,
+    )
+    from ecg_signal.preprocess.manager import (
+        DEFAULT_ORDER as DEFAULT_ORDER,
+    )
+    from ecg_signal.preprocess.manager import (
+        BandpassConfig as BandpassConfig,
+    )
+    from ecg_signal.preprocess.manager import (
+        BaselineRemoveConfig as BaselineRemoveConfig,
+    )
+    from ecg_signal.preprocess.manager import (
+        NormalizeConfig as NormalizeConfig,
+    )
+    from ecg_signal.preprocess.manager import (
+        NotchConfig as NotchConfig,
+    )
+    from ecg_signal.preprocess.manager import (
+        PreprocConfig as PreprocConfig,
+    )
+    from ecg_signal.preprocess.manager import (
+        PreprocManager as PreprocManager,
+    )
+    from ecg_signal.preprocess.manager import (
+        ResampleConfig as ResampleConfig,
+    )
+    from ecg_signal.preprocess.modules import (
+        BandPass as BandPass,
+    )
+    from ecg_signal.preprocess.modules import (
+        BaselineRemove as BaselineRemove,
+    )
+    from ecg_signal.preprocess.modules import (
+        Detrend as Detrend,
+    )
+    from ecg_signal.preprocess.modules import (
+        Normalize as Normalize,
+    )
+    from ecg_signal.preprocess.modules import (
+        Notch as Notch,
+    )
+    from ecg_signal.preprocess.modules import (
+        Resample as Resample,
+    )
     from ecg_signal.simulate import (
         FIDUCIALS as FIDUCIALS,
     )
@@ -123,6 +186,27 @@ _EXPORTS: dict[str, str] = {
     "RandomRenormalizeConfig": "ecg_signal.augment.random_renormalize",
     "StretchCompress": "ecg_signal.augment.stretch_compress",
     "StretchCompressConfig": "ecg_signal.augment.stretch_compress",
+    "BandpassConfig": "ecg_signal.preprocess.manager",
+    "BaselineRemoveConfig": "ecg_signal.preprocess.manager",
+    "DEFAULT_ORDER": "ecg_signal.preprocess.manager",
+    "NormalizeConfig": "ecg_signal.preprocess.manager",
+    "NotchConfig": "ecg_signal.preprocess.manager",
+    "PreprocConfig": "ecg_signal.preprocess.manager",
+    "PreprocManager": "ecg_signal.preprocess.manager",
+    "ResampleConfig": "ecg_signal.preprocess.manager",
+    "BandPass": "ecg_signal.preprocess.modules",
+    "BaselineRemove": "ecg_signal.preprocess.modules",
+    "Detrend": "ecg_signal.preprocess.modules",
+    "Normalize": "ecg_signal.preprocess.modules",
+    "Notch": "ecg_signal.preprocess.modules",
+    "Resample": "ecg_signal.preprocess.modules",
+    "bandpass": "ecg_signal.preprocess.functional",
+    "baseline_remove": "ecg_signal.preprocess.functional",
+    "detrend_polynomial": "ecg_signal.preprocess.functional",
+    "median_filter": "ecg_signal.preprocess.functional",
+    "normalize": "ecg_signal.preprocess.functional",
+    "notch": "ecg_signal.preprocess.functional",
+    "resample": "ecg_signal.preprocess.functional",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
