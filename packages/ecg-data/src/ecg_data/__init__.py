@@ -49,6 +49,42 @@ if TYPE_CHECKING:
     from ecg_data.datasets.cpsc2019 import (
         CPSC2019TrainConfig as CPSC2019TrainConfig,
     )
+    from ecg_data.datasets.cpsc2021 import (
+        CPSC2021Dataset as CPSC2021Dataset,
+    )
+    from ecg_data.datasets.cpsc2021 import (
+        CPSC2021TrainCfg as CPSC2021TrainCfg,
+    )
+    from ecg_data.datasets.cpsc2021 import (
+        CPSC2021TrainConfig as CPSC2021TrainConfig,
+    )
+    from ecg_data.datasets.ludb import (
+        LUDBDataset as LUDBDataset,
+    )
+    from ecg_data.datasets.ludb import (
+        LUDBTrainCfg as LUDBTrainCfg,
+    )
+    from ecg_data.datasets.ludb import (
+        LUDBTrainConfig as LUDBTrainConfig,
+    )
+    from ecg_data.datasets.mitdb import (
+        MITDBDataset as MITDBDataset,
+    )
+    from ecg_data.datasets.mitdb import (
+        MITDBTrainCfg as MITDBTrainCfg,
+    )
+    from ecg_data.datasets.mitdb import (
+        MITDBTrainConfig as MITDBTrainConfig,
+    )
+    from ecg_data.datasets.ptbxl import (
+        PTBXLDataset as PTBXLDataset,
+    )
+    from ecg_data.datasets.ptbxl import (
+        PTBXLTrainCfg as PTBXLTrainCfg,
+    )
+    from ecg_data.datasets.ptbxl import (
+        PTBXLTrainConfig as PTBXLTrainConfig,
+    )
     from ecg_data.download import (
         DownloadError as DownloadError,
     )
@@ -61,6 +97,18 @@ if TYPE_CHECKING:
     from ecg_data.download import (
         safe_extract as safe_extract,
     )
+    from ecg_data.readers.afdb import (
+        AFDB as AFDB,
+    )
+    from ecg_data.readers.afdb import (
+        LTAFDB as LTAFDB,
+    )
+    from ecg_data.readers.apnea_ecg import (
+        ApneaAnn as ApneaAnn,
+    )
+    from ecg_data.readers.apnea_ecg import (
+        ApneaECG as ApneaECG,
+    )
     from ecg_data.readers.base import (
         DatabaseInfo as DatabaseInfo,
     )
@@ -72,6 +120,12 @@ if TYPE_CHECKING:
     )
     from ecg_data.readers.base import (
         default_cache_dir as default_cache_dir,
+    )
+    from ecg_data.readers.cinc2017 import (
+        CINC2017 as CINC2017,
+    )
+    from ecg_data.readers.cinc2018 import (
+        CINC2018 as CINC2018,
     )
     from ecg_data.readers.cinc2021 import (
         CINC2020 as CINC2020,
@@ -91,6 +145,12 @@ if TYPE_CHECKING:
     from ecg_data.readers.cpsc2019 import (
         CPSC2019 as CPSC2019,
     )
+    from ecg_data.readers.cpsc2020 import (
+        CPSC2020 as CPSC2020,
+    )
+    from ecg_data.readers.cpsc2020 import (
+        CPSC2020Ann as CPSC2020Ann,
+    )
     from ecg_data.readers.cpsc2021 import (
         CPSC2021 as CPSC2021,
     )
@@ -102,6 +162,24 @@ if TYPE_CHECKING:
     )
     from ecg_data.readers.mitdb import (
         MITDB as MITDB,
+    )
+    from ecg_data.readers.ptbxl import (
+        PTBXL as PTBXL,
+    )
+    from ecg_data.readers.ptbxl import (
+        PTBXLAnn as PTBXLAnn,
+    )
+    from ecg_data.readers.shhs import (
+        SHHS as SHHS,
+    )
+    from ecg_data.readers.shhs import (
+        SleepAnn as SleepAnn,
+    )
+    from ecg_data.readers.synthetic import (
+        SyntheticAnn as SyntheticAnn,
+    )
+    from ecg_data.readers.synthetic import (
+        SyntheticDB as SyntheticDB,
     )
     from ecg_data.readers.wfdb_base import (
         BeatRhythmAnn as BeatRhythmAnn,
@@ -143,6 +221,32 @@ _EXPORTS: dict[str, str] = {
     "download_file": "ecg_data.download",
     "download_physionet": "ecg_data.download",
     "safe_extract": "ecg_data.download",
+    "CPSC2021Dataset": "ecg_data.datasets.cpsc2021",
+    "CPSC2021TrainCfg": "ecg_data.datasets.cpsc2021",
+    "CPSC2021TrainConfig": "ecg_data.datasets.cpsc2021",
+    "LUDBDataset": "ecg_data.datasets.ludb",
+    "LUDBTrainCfg": "ecg_data.datasets.ludb",
+    "LUDBTrainConfig": "ecg_data.datasets.ludb",
+    "MITDBDataset": "ecg_data.datasets.mitdb",
+    "MITDBTrainCfg": "ecg_data.datasets.mitdb",
+    "MITDBTrainConfig": "ecg_data.datasets.mitdb",
+    "PTBXLDataset": "ecg_data.datasets.ptbxl",
+    "PTBXLTrainCfg": "ecg_data.datasets.ptbxl",
+    "PTBXLTrainConfig": "ecg_data.datasets.ptbxl",
+    "AFDB": "ecg_data.readers.afdb",
+    "LTAFDB": "ecg_data.readers.afdb",
+    "ApneaAnn": "ecg_data.readers.apnea_ecg",
+    "ApneaECG": "ecg_data.readers.apnea_ecg",
+    "CINC2017": "ecg_data.readers.cinc2017",
+    "CINC2018": "ecg_data.readers.cinc2018",
+    "CPSC2020": "ecg_data.readers.cpsc2020",
+    "CPSC2020Ann": "ecg_data.readers.cpsc2020",
+    "PTBXL": "ecg_data.readers.ptbxl",
+    "PTBXLAnn": "ecg_data.readers.ptbxl",
+    "SHHS": "ecg_data.readers.shhs",
+    "SleepAnn": "ecg_data.readers.shhs",
+    "SyntheticAnn": "ecg_data.readers.synthetic",
+    "SyntheticDB": "ecg_data.readers.synthetic",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -139,6 +139,45 @@ if TYPE_CHECKING:
     from ecg_signal.preprocess.modules import (
         Resample as Resample,
     )
+    from ecg_signal.rpeaks.api import (
+        DEFAULT_METHOD as DEFAULT_METHOD,
+    )
+    from ecg_signal.rpeaks.api import (
+        MIN_FS as MIN_FS,
+    )
+    from ecg_signal.rpeaks.api import (
+        detect_rpeaks as detect_rpeaks,
+    )
+    from ecg_signal.rpeaks.api import (
+        detect_rpeaks_batch as detect_rpeaks_batch,
+    )
+    from ecg_signal.rpeaks.api import (
+        list_methods as list_methods,
+    )
+    from ecg_signal.rpeaks.compare import (
+        RPeakComparison as RPeakComparison,
+    )
+    from ecg_signal.rpeaks.compare import (
+        compare as compare,
+    )
+    from ecg_signal.rpeaks.compare import (
+        cpsc2019_record_score as cpsc2019_record_score,
+    )
+    from ecg_signal.rpeaks.compare import (
+        cpsc2019_score as cpsc2019_score,
+    )
+    from ecg_signal.rpeaks.compare import (
+        match_annotations as match_annotations,
+    )
+    from ecg_signal.rpeaks.detector import (
+        DEFAULT_ECGSUITE_CONFIG as DEFAULT_ECGSUITE_CONFIG,
+    )
+    from ecg_signal.rpeaks.detector import (
+        EcgSuiteConfig as EcgSuiteConfig,
+    )
+    from ecg_signal.rpeaks.detector import (
+        ecgsuite_detect as ecgsuite_detect,
+    )
     from ecg_signal.simulate import (
         FIDUCIALS as FIDUCIALS,
     )
@@ -207,6 +246,19 @@ _EXPORTS: dict[str, str] = {
     "normalize": "ecg_signal.preprocess.functional",
     "notch": "ecg_signal.preprocess.functional",
     "resample": "ecg_signal.preprocess.functional",
+    "DEFAULT_METHOD": "ecg_signal.rpeaks.api",
+    "MIN_FS": "ecg_signal.rpeaks.api",
+    "detect_rpeaks": "ecg_signal.rpeaks.api",
+    "detect_rpeaks_batch": "ecg_signal.rpeaks.api",
+    "list_methods": "ecg_signal.rpeaks.api",
+    "RPeakComparison": "ecg_signal.rpeaks.compare",
+    "compare": "ecg_signal.rpeaks.compare",
+    "cpsc2019_record_score": "ecg_signal.rpeaks.compare",
+    "cpsc2019_score": "ecg_signal.rpeaks.compare",
+    "match_annotations": "ecg_signal.rpeaks.compare",
+    "DEFAULT_ECGSUITE_CONFIG": "ecg_signal.rpeaks.detector",
+    "EcgSuiteConfig": "ecg_signal.rpeaks.detector",
+    "ecgsuite_detect": "ecg_signal.rpeaks.detector",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

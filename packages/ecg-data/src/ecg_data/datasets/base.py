@@ -79,13 +79,33 @@ class PreprocCfg:
             or ``None``. Either edge may be ``None`` (high-pass / low-pass only).
         order: filter order.
         normalize: ``"z-score"`` (per lead), ``"min-max"`` or ``None``.
+        manager: a config of :class:`ecg_signal.preprocess.PreprocManager` (mapping with
+            ``baseline_remove``, ``notch``, ``bandpass``, ``normalize``, ...); when set it replaces
+            ``bandpass``/``order``/``normalize`` (its ``resample`` step is not allowed: the
+            Datasets resample with ``fs``).
     """
 
     bandpass: tuple[float | None, float | None] | None = (0.5, 45.0)
     order: int = 3
     normalize: str | None = "z-score"
+    manager: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        if self.manager is not None:
+            if not isinstance(self.manager, Mapping):
+                raise TypeError(
+                    f"manager must be a PreprocManager config mapping or None, got "
+                    f"{type(self.manager).__name__}"
+                )
+            if self.manager.get("resample") is not None:
+                raise ValueError(
+                    "manager must not resample (the Dataset's fs does), got resample="
+                    f"{self.manager['resample']!r}"
+                )
+            from ecg_signal.preprocess.manager import PreprocManager
+
+            PreprocManager.from_config(self.manager)  # validates, naming an unknown key
+            self.manager = dict(self.manager)
         if self.bandpass is not None:
             if not isinstance(self.bandpass, Sequence) or len(self.bandpass) != 2:
                 raise ValueError(
@@ -217,7 +237,13 @@ def fix_length(
 def apply_preproc(
     sig: npt.NDArray[np.float32], fs: float, cfg: PreprocCfg
 ) -> npt.NDArray[np.float32]:
-    """Filter and normalize ``sig`` (leads, samples) as configured by ``cfg``."""
+    """Filter and normalize ``sig`` (leads, samples) as configured by ``cfg`` (through
+    ``ecg_signal``'s PreprocManager when ``cfg.manager`` is set)."""
+    if cfg.manager is not None:
+        from ecg_signal.preprocess.manager import PreprocManager
+
+        res, _ = PreprocManager.from_config(cfg.manager)(np.asarray(sig, dtype=np.float64), fs)
+        return np.ascontiguousarray(res, dtype=np.float32)
     out = np.asarray(sig, dtype=np.float64)
     if cfg.bandpass is not None and out.shape[-1] > 3 * (2 * cfg.order + 1):
         from scipy.signal import butter, sosfiltfilt

@@ -27,6 +27,7 @@ from ecg_data.datasets.base import (
 )
 from ecg_data.readers.base import resample_signal
 from ecg_data.readers.cpsc2019 import CPSC2019
+from ecg_data.readers.synthetic import SyntheticDB
 
 __all__ = ["CPSC2019TrainConfig", "CPSC2019TrainCfg", "CPSC2019Dataset", "qrs_mask"]
 
@@ -53,7 +54,7 @@ class CPSC2019TrainConfig:
     """Configuration of :class:`CPSC2019Dataset`.
 
     Attributes:
-        db_dir: CPSC 2019 folder (with ``data/`` and ``ref/``).
+        db_dir: CPSC 2019 folder (with ``data/`` and ``ref/``); ``None`` uses a SyntheticDB.
         fs: sampling frequency of the items in Hz (records are resampled from 500 Hz).
         input_len: samples per item (cropped or zero-padded).
         leads: lead names (the database has one lead, ``"ECG"``).
@@ -63,6 +64,8 @@ class CPSC2019TrainConfig:
         training: training part (else validation); lazy: read on access (else preload).
         seed: split and augmentation seed; train_ratio: fraction of records used for training.
         cache_dir: cache folder (default platformdirs), never ``db_dir``.
+        synthetic_records: number of records of the :class:`~ecg_data.readers.synthetic.SyntheticDB`
+            (single lead, 500 Hz, 10 s) used when ``db_dir`` is None.
     """
 
     db_dir: str | os.PathLike[str] | None = None
@@ -78,9 +81,11 @@ class CPSC2019TrainConfig:
     seed: int = 42
     train_ratio: float = 0.8
     cache_dir: str | None = None
+    synthetic_records: int = 100
 
     def __post_init__(self) -> None:
         _check_db_dir(self.db_dir)
+        self.synthetic_records = _check_int(self.synthetic_records, "synthetic_records")
         self.fs = _check_fs(self.fs)
         self.input_len = _check_int(self.input_len, "input_len (samples)", 16)
         self.reduction = _check_int(self.reduction, "reduction")
@@ -152,13 +157,17 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             cfg.training = bool(training)
         if lazy is not None:
             cfg.lazy = bool(lazy)
-        if cfg.db_dir is None:
-            raise ValueError("config.db_dir must be set to the CPSC2019 folder, got None")
         self.config = cfg
         self.fs = cfg.fs
         self.input_len = cfg.input_len
         self.training = cfg.training
-        self.reader = CPSC2019(cfg.db_dir, cache_dir=cfg.cache_dir)
+        self.reader: CPSC2019 | SyntheticDB
+        if cfg.db_dir is None:
+            self.reader = SyntheticDB(
+                cfg.synthetic_records, fs=500.0, duration_s=10.0, leads=("II",), seed=cfg.seed
+            )
+        else:
+            self.reader = CPSC2019(cfg.db_dir, cache_dir=cfg.cache_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self._epoch = 0
@@ -175,7 +184,11 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def _load(self, rec: str) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         sig = self.reader.load_data(rec)
-        peaks = self.reader.load_ann(rec)
+        peaks = (
+            self.reader.rpeaks(rec)
+            if isinstance(self.reader, SyntheticDB)
+            else self.reader.load_ann(rec)
+        )
         src_fs = self.reader.get_fs(rec)
         if src_fs != self.fs:
             sig = resample_signal(sig, src_fs, self.fs)

@@ -1,0 +1,187 @@
+"""Benchmark the R-peak detectors of ecg_signal.rpeaks (and neurokit2's, when a peer env has it).
+
+Every method of ``ecg_signal.rpeaks.list_methods()`` runs on the same inputs:
+
+* MIT-BIH record 100 (lead 0, MLII, 360 Hz, 30 min) against its beat annotations (wfdb's
+  beat-code set ``NLRBAaJSVrFejnE/fQ?``): Se, PPV, F1 at 50 ms and 150 ms (wfdb matching rule);
+* the CPSC2019 sample records (500 Hz, 10 s): the official CPSC2019 QRS score;
+* speed: samples per second on mitdb 100 on ONE pinned core (best of ``--repeats`` for methods
+  that take under a second, one run otherwise), and its ratio to ``ecgsuite``.
+
+neurokit2 (its default ``neurokit`` method and ``pantompkins1985``) runs in a subprocess with
+``--peer-python`` (default ``.venv-peer/bin/python`` when it exists) on the same arrays, saved
+to a temporary ``.npz``; the peer env is not required. Nothing is installed.
+
+Usage:
+    .venv/bin/python bench/rpeaks.py [--peer-python .venv-peer/bin/python] [--methods a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "packages" / "ecg-signal" / "src"))
+
+from ecg_signal.rpeaks.api import detect_rpeaks, list_methods  # noqa: E402
+from ecg_signal.rpeaks.compare import compare, cpsc2019_score  # noqa: E402
+
+BEAT_SYMBOLS = set("NLRBAaJSVrFejnE/fQ?")
+
+_PEER_CODE = r"""
+import json, sys, time
+import numpy as np
+import neurokit2 as nk
+data = np.load(sys.argv[1])
+out = {}
+for method in ("neurokit", "pantompkins1985"):
+    res = {"mitdb": None, "cpsc": [], "seconds": None}
+    x = data["mitdb"]
+    best = float("inf")
+    for _ in range(int(sys.argv[3])):
+        t0 = time.perf_counter()
+        _, info = nk.ecg_peaks(nk.ecg_clean(x, sampling_rate=360, method=method),
+                               sampling_rate=360, method=method)
+        best = min(best, time.perf_counter() - t0)
+    res["mitdb"] = np.asarray(info["ECG_R_Peaks"], dtype=int).tolist()
+    res["seconds"] = best
+    for k in range(int(data["n_cpsc"])):
+        e = data[f"cpsc{k}"]
+        try:
+            _, info = nk.ecg_peaks(nk.ecg_clean(e, sampling_rate=500, method=method),
+                                   sampling_rate=500, method=method)
+            res["cpsc"].append(np.asarray(info["ECG_R_Peaks"], dtype=int).tolist())
+        except Exception:
+            res["cpsc"].append([])
+    out["nk2-" + method] = res
+json.dump(out, open(sys.argv[2], "w"))
+"""
+
+
+def _load(data: Path) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    import scipy.io as sio
+    import wfdb
+
+    rec = str(data / "mitdb" / "100")
+    sig, _ = wfdb.rdsamp(rec, channels=[0])
+    ann = wfdb.rdann(rec, "atr")
+    ref = np.array([s for s, c in zip(ann.sample, ann.symbol) if c in BEAT_SYMBOLS])
+    xs, refs = [], []
+    for f in sorted((data / "cpsc2019" / "data").glob("data_*.mat")):
+        xs.append(sio.loadmat(str(f))["ecg"].ravel().astype(np.float64))
+        r = sio.loadmat(str(data / "cpsc2019" / "ref" / f.name.replace("data_", "R_")))
+        refs.append(r["R_peak"].ravel().astype(np.int64))
+    return sig[:, 0].astype(np.float64), ref, xs, refs
+
+
+def _timed(fn: Callable[[], Any], repeats: int) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    out = fn()
+    best = time.perf_counter() - t0
+    if best < 1.0:
+        for _ in range(repeats - 1):
+            t0 = time.perf_counter()
+            out = fn()
+            best = min(best, time.perf_counter() - t0)
+    return out, best
+
+
+def _row(
+    name: str, ref: np.ndarray, pred: np.ndarray, cp_refs: list[np.ndarray],
+    cp_preds: list[np.ndarray], seconds: float, n: int,
+) -> dict[str, Any]:  # fmt: skip
+    c50 = compare(ref, pred, 360.0, 0.05)
+    c150 = compare(ref, pred, 360.0, 0.15)
+    return {
+        "method": name,
+        "se": c150.sensitivity,
+        "ppv": c150.ppv,
+        "f1_50": c50.f1,
+        "f1_150": c150.f1,
+        "cpsc2019": cpsc2019_score(cp_refs, cp_preds, 500.0),
+        "msps": n / seconds / 1e6,
+    }
+
+
+def _peer(
+    peer: str, x: np.ndarray, xs: list[np.ndarray], repeats: int
+) -> dict[str, dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "in.npz"
+        arrays = {"mitdb": x, "n_cpsc": np.array(len(xs))}
+        arrays.update({f"cpsc{k}": e for k, e in enumerate(xs)})
+        np.savez(npz, **arrays)  # type: ignore[arg-type]
+        out = Path(tmp) / "out.json"
+        cmd = [peer, "-c", _PEER_CODE, str(npz), str(out), str(repeats)]
+        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        if proc.returncode != 0:
+            print(f"peer run failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            return {}
+        result: dict[str, dict[str, Any]] = json.loads(out.read_text())
+        return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    default_peer = ROOT / ".venv-peer" / "bin" / "python"
+    p.add_argument("--peer-python", default=str(default_peer) if default_peer.exists() else None)
+    p.add_argument("--data", default=os.environ.get("ECG_SAMPLE_DATA", "/work/shared/data"))
+    p.add_argument("--methods", default=",".join(list_methods()))
+    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--no-pin", action="store_true", help="do not pin the process to one core")
+    p.add_argument("--json", help="also write the rows to this JSON file")
+    args = p.parse_args(argv)
+
+    if not args.no_pin and hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})  # the peer subprocess inherits the pinning
+    x, ref, xs, refs = _load(Path(args.data))
+    rows = []
+    for m in args.methods.split(","):
+
+        def run(m: str = m) -> Any:
+            return detect_rpeaks(x, 360.0, method=m)
+
+        pred, secs = _timed(run, args.repeats)
+        preds = []
+        for k, e in enumerate(xs):
+            try:
+                preds.append(detect_rpeaks(e, 500.0, method=m))
+            except RuntimeError as exc:  # a library failure counts as no detection
+                print(f"{m} failed on CPSC2019 record {k}: {exc}", file=sys.stderr)
+                preds.append(np.zeros(0, dtype=np.int64))
+        rows.append(_row(m, ref, pred, refs, preds, secs, x.size))
+        print(f"done {m}", file=sys.stderr)
+    if args.peer_python:
+        for name, res in _peer(args.peer_python, x, xs, args.repeats).items():
+            preds = [np.asarray(c, dtype=np.int64) for c in res["cpsc"]]
+            pred = np.asarray(res["mitdb"], dtype=np.int64)
+            rows.append(_row(name, ref, pred, refs, preds, res["seconds"], x.size))
+    ours = next((r["msps"] for r in rows if r["method"] == "ecgsuite"), float("nan"))
+    print("| method | Se | PPV | F1@50ms | F1@150ms | CPSC2019 | M samples/s | speed vs ecgsuite |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['method']} | {r['se'] * 100:.2f}% | {r['ppv'] * 100:.2f}% | "
+            f"{r['f1_50'] * 100:.2f}% | {r['f1_150'] * 100:.2f}% | {r['cpsc2019']:.3f} | "
+            f"{r['msps']:.2f} | {r['msps'] / ours:.3f} |"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

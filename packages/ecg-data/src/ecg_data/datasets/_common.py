@@ -1,0 +1,136 @@
+"""Small helpers shared by the Datasets of the second round: validation of config fields,
+sliding windows, the lead list and the optional on-disk cache of preprocessed arrays."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import numbers
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ecg_data.datasets.base import AugmentCfg, PreprocCfg, config_from
+
+__all__ = [
+    "check_db_dir",
+    "check_int",
+    "check_fs",
+    "check_choice",
+    "check_leads",
+    "check_sub_configs",
+    "window_starts",
+    "ArrayCache",
+]
+
+
+def check_db_dir(value: Any) -> None:
+    """``value`` is a path or ``None``."""
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise TypeError(
+            f"db_dir must be a path (str or os.PathLike) or None, got {type(value).__name__}"
+        )
+
+
+def check_int(value: Any, name: str, minimum: int = 1) -> int:
+    """``value`` as an int ``>= minimum`` (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_fs(value: Any) -> float:
+    """``value`` as a sampling rate in Hz in (0, 1e5)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1e5:
+        raise ValueError(f"fs must be a sampling rate in (0, 1e5) Hz, got {value!r}")
+    return float(value)
+
+
+def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """``value`` is one of ``choices`` (exact names)."""
+    if not isinstance(value, str) or value not in choices:
+        import difflib
+
+        close = difflib.get_close_matches(str(value), list(choices), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}{hint}")
+    return value
+
+
+def check_leads(value: Any) -> tuple[str, ...]:
+    """A non-empty sequence of lead names as a tuple."""
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, Sequence) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"leads must be a non-empty sequence of lead names, got {value!r}")
+    return tuple(value)
+
+
+def check_sub_configs(preproc: Any, augment: Any) -> tuple[PreprocCfg, AugmentCfg]:
+    """Build the preprocessing and augmentation configs from mappings when needed."""
+    if isinstance(preproc, Mapping):
+        preproc = config_from(PreprocCfg, preproc)
+    if isinstance(augment, Mapping):
+        augment = config_from(AugmentCfg, augment)
+    if not isinstance(preproc, PreprocCfg) or not isinstance(augment, AugmentCfg):
+        raise TypeError(
+            "preproc must be a PreprocCfg and augment an AugmentCfg (or mappings), got "
+            f"{type(preproc).__name__} and {type(augment).__name__}"
+        )
+    return preproc, augment
+
+
+def window_starts(siglen: int, length: int, stride: int) -> list[int]:
+    """Starts of windows of ``length`` samples every ``stride`` samples covering ``siglen``.
+
+    The last window is aligned to the end of the signal so that no sample is dropped; a signal
+    shorter than ``length`` gives one window at 0 (to be zero-padded).
+    """
+    if siglen <= length:
+        return [0]
+    starts = list(range(0, siglen - length + 1, stride))
+    if starts[-1] + length < siglen:
+        starts.append(siglen - length)
+    return starts
+
+
+class ArrayCache:
+    """On-disk cache of preprocessed float32 arrays (``.npy``) in a folder (never ``db_dir``).
+
+    The key of an entry is the SHA-256 of a JSON description (record, window, fs, preprocessing);
+    writes go through a temporary file and ``os.replace``, so a crash never leaves a partial
+    entry. ``folder=None`` disables the cache.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str] | None, namespace: str) -> None:
+        self.folder = None if folder is None else Path(folder) / namespace
+
+    @staticmethod
+    def key(description: Mapping[str, Any]) -> str:
+        text = json.dumps(description, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def get(self, description: Mapping[str, Any]) -> npt.NDArray[np.float32] | None:
+        if self.folder is None:
+            return None
+        path = self.folder / f"{self.key(description)}.npy"
+        if not path.is_file():
+            return None
+        try:
+            return np.asarray(np.load(path, allow_pickle=False), dtype=np.float32)
+        except (OSError, ValueError):
+            return None
+
+    def put(self, description: Mapping[str, Any], arr: npt.NDArray[np.float32]) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{self.key(description)}.npy"
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(arr, dtype=np.float32), allow_pickle=False)
+        os.replace(tmp, path)
