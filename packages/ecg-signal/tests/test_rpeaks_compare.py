@@ -113,22 +113,22 @@ FS = 500.0  # thr = 37.5 samples, scored span [250, 4750]
 @pytest.mark.parametrize(
     ("pred", "expected"),
     [
-        ([1000, 2000, 3000], (1.0, 3, 0, 0)),  # perfect
-        ([1030, 1990, 3037], (1.0, 3, 0, 0)),  # within 75 ms (inclusive)
-        ([1000, 2000, 2500, 3000], (0.7, 3, 1, 0)),  # one extra beat between refs
+        ([1000, 2000, 3000], (3, 0, 0, 1.0)),  # perfect
+        ([1030, 1990, 3037], (3, 0, 0, 1.0)),  # within 75 ms (inclusive)
+        ([1000, 2000, 2500, 3000], (3, 1, 0, 0.7)),  # one extra beat between refs
         # official quirk: the gap between the first and second refs is never searched
-        ([1000, 1500, 2000, 3000], (1.0, 3, 0, 0)),
-        ([1000, 2000, 2010, 3000], (0.7, 3, 1, 0)),  # two predictions on one ref
-        ([1000, 3000], (0.3, 2, 0, 1)),  # one miss
-        ([1000], (0.0, 1, 0, 2)),  # two misses
-        ([500, 1000, 2000, 2500, 3000], (0.0, 3, 2, 0)),  # two extras
-        ([1000, 2500, 3000], (0.0, 2, 1, 1)),  # one miss and one extra: 0 by the rule
-        ([100, 1000, 2000, 3000, 4800], (1.0, 3, 0, 0)),  # outside the scored span
-        ([300, 1000, 2000, 3000, 4700], (0.0, 3, 2, 0)),  # inside it: two extras
-        ([1000, 2000, 2038, 3000], (0.7, 3, 1, 0)),  # 38 samples > 37.5: error between refs
+        ([1000, 1500, 2000, 3000], (3, 0, 0, 1.0)),
+        ([1000, 2000, 2010, 3000], (3, 1, 0, 0.7)),  # two predictions on one ref
+        ([1000, 3000], (2, 0, 1, 0.3)),  # one miss
+        ([1000], (1, 0, 2, 0.0)),  # two misses
+        ([500, 1000, 2000, 2500, 3000], (3, 2, 0, 0.0)),  # two extras
+        ([1000, 2500, 3000], (2, 1, 1, 0.0)),  # one miss and one extra: 0 by the rule
+        ([100, 1000, 2000, 3000, 4800], (3, 0, 0, 1.0)),  # outside the scored span
+        ([300, 1000, 2000, 3000, 4700], (3, 2, 0, 0.0)),  # inside it: two extras
+        ([1000, 2000, 2038, 3000], (3, 1, 0, 0.7)),  # 38 samples > 37.5: error between refs
     ],
 )
-def test_cpsc2019_record_hand_cases(pred: list[int], expected: tuple[float, int, int, int]) -> None:
+def test_cpsc2019_record_hand_cases(pred: list[int], expected: tuple[int, int, int, float]) -> None:
     ref = [100, 1000, 2000, 3000, 4900]  # 100 and 4900 are dropped (outside [0.5 s, 9.5 s])
     assert cpsc2019_record_score(ref, pred, FS) == expected
 

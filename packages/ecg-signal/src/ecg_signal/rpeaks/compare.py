@@ -222,7 +222,7 @@ def compare(ref: Any, test: Any, fs: float, tolerance_s: float = 0.15) -> RPeakC
 
 def cpsc2019_record_score(
     ref: Any, pred: Any, fs: float = 500.0, *, thr_s: float = 0.075, duration_s: float = 10.0
-) -> tuple[float, int, int, int]:
+) -> tuple[int, int, int, float]:
     """Score one record with the official CPSC2019 QRS rule.
 
     Reference peaks outside ``[0.5 s, duration_s - 0.5 s]`` are dropped first. For each reference
@@ -234,7 +234,8 @@ def cpsc2019_record_score(
     (with a single reference only the span before it is).
 
     Returns:
-        ``(score, tp, fp, fn)`` with score 1 (no error), 0.7 (one FP), 0.3 (one FN) or 0.
+        ``(tp, fp, fn, score)`` with score 1 (no error), 0.7 (one FP), 0.3 (one FN) or 0
+        (the same order as ecg-train's copy of the rule).
     """
     fs_v = check_fs(fs)
     thr = check_positive(thr_s, "thr_s", units="s") * fs_v
@@ -266,7 +267,7 @@ def cpsc2019_record_score(
         score = 0.3
     else:
         score = 0.0
-    return score, tp, fp, fn
+    return tp, fp, fn, score
 
 
 def cpsc2019_score(
@@ -291,5 +292,5 @@ def cpsc2019_score(
         raise ValueError("refs must hold at least one record, got 0")
     if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
         raise TypeError(f"fs must be a real number in Hz, got {fs!r}")
-    scores = [cpsc2019_record_score(r, p, fs, thr_s=thr_s)[0] for r, p in zip(refs, preds)]
+    scores = [cpsc2019_record_score(r, p, fs, thr_s=thr_s)[3] for r, p in zip(refs, preds)]
     return float(np.mean(scores))
