@@ -58,9 +58,9 @@ REAL_CALLS: dict[str, str] = {
     ),
     "ecg-benchmarks": (
         "from ecg_benchmarks import list_benchmarks\n"
-        "from ecg_benchmarks.cases._qrs_score import qrs_score\n"
+        "from ecg_benchmarks.cases.cpsc2019 import build_model, ModelSettings\n"
         "assert 'cpsc2019' in list_benchmarks()\n"
-        "assert qrs_score([[1000, 1500]], [[1000, 1500, 1800]], 500) == 0.7\n"
+        "assert build_model(ModelSettings(width_divisor=16)).classes == ['qrs']\n"
     ),
 }
 
@@ -197,7 +197,9 @@ def test_each_package_installs_alone(dists: dict[str, tuple[Path, Path]], tmp_pa
             _check(python, "ecg-suite")
 
     REAL_CALLS.setdefault(
-        "ecg-suite", "from ecg_suite import CFG\nassert CFG(a={'b': 1}).a.b == 1\n"
+        "ecg-suite",
+        "import ecg_suite\nfrom ecg_suite import CFG\nassert CFG(a={'b': 1}).a.b == 1\n"
+        "for name in ecg_suite.__all__:\n    getattr(ecg_suite, name)\n",
     )
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(one, [p.dist for p in PACKAGES]))

@@ -37,7 +37,7 @@ def test_help_is_complete(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["run", "cpsc2091"], "unknown benchmark 'cpsc2091'; did you mean cpsc2019"),
+        (["run", "cpsc2091"], "unknown benchmark 'cpsc2091'; did you mean cpsc2021, cpsc2019"),
         (["run", "cpsc2019", "--set", "train.bacth_size=2"], "unknown setting 'train.bacth_size'"),
         (["run", "cpsc2019", "--epochs", "0"], "epochs must be >= 1, got 0"),
         (["report", "/nonexistent/run"], "holds no finished run"),
@@ -87,16 +87,21 @@ def test_short_real_run_then_refuse_and_overwrite(
         "--out",
         str(out),
         "--set",
-        "model.channels=8",
+        "model.width_divisor=16",
+        "--set",
+        "train.extra_databases=[]",
+        "--set",
+        "train.cpsc_repeat=1",
         "--no-progress",
     ]
     assert main(argv) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 <= metrics["qrs_score"] <= 1.0
-    assert metrics["n_test"] == 2
+    assert metrics["n_test_records"] == 2
+    assert 0.0 <= metrics["classic_detector_qrs_score"] <= 1.0
     for name in ("config.toml", "history.json", "report.md", "learning_curves.png", "examples.png"):
         assert (out / name).is_file(), name
-    assert "channels = 8" in (out / "config.toml").read_text()
+    assert "width_divisor = 16" in (out / "config.toml").read_text()
     capsys.readouterr()
     assert main(argv) == 2  # a finished run is refused...
     assert "already holds a finished run" in capsys.readouterr().err

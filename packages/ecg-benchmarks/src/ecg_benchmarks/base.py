@@ -49,6 +49,12 @@ class Benchmark(abc.ABC):
 # name -> "module:Class"; modules are imported on first use.
 _REGISTRY: dict[str, str] = {
     "cpsc2019": "ecg_benchmarks.cases.cpsc2019:CPSC2019Benchmark",
+    "cinc2021": "ecg_benchmarks.cases.cinc2021:CINC2021Benchmark",
+    "cinc2020": "ecg_benchmarks.cases.cinc2020:CINC2020Benchmark",
+    "ludb": "ecg_benchmarks.cases.ludb:LUDBBenchmark",
+    "cpsc2021": "ecg_benchmarks.cases.cpsc2021:CPSC2021Benchmark",
+    "cpsc2020": "ecg_benchmarks.cases.cpsc2020:CPSC2020Benchmark",
+    "ptbxl": "ecg_benchmarks.cases.ptbxl:PTBXLBenchmark",
 }
 
 

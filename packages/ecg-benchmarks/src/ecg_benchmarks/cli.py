@@ -17,8 +17,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from ecg_benchmarks.base import BenchmarkError, RunOptions, get_benchmark, list_benchmarks
+from ecg_benchmarks.base import (
+    Benchmark,
+    BenchmarkError,
+    RunOptions,
+    get_benchmark,
+    list_benchmarks,
+)
+from ecg_benchmarks.ddp import DistContext
 from ecg_benchmarks.report import render_report
 from ecg_benchmarks.runs import RunDir, RunDirError
 from ecg_benchmarks.settings import (
@@ -100,11 +108,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise SettingsError(f"--epochs must be a positive integer, got {args.epochs}")
 
-    run = RunDir.prepare(out, resume=resume, overwrite=args.overwrite)
-    run.write_text(run.config, dump_toml(to_dict(settings)))
+    # Under torchrun only rank 0 touches the folder; the others wait, then use the same one.
+    ctx = DistContext.setup(str(getattr(settings, "device", "cpu")))
+    try:
+        return _run_ranks(ctx, bench, settings, out, args, resume)
+    finally:
+        ctx.close()
+
+
+def _run_ranks(
+    ctx: DistContext,
+    bench: Benchmark,
+    settings: Any,
+    out: Path,
+    args: argparse.Namespace,
+    resume: bool,
+) -> int:
+    def prepare() -> Path:
+        run = RunDir.prepare(out, resume=resume, overwrite=args.overwrite)
+        run.write_text(run.config, dump_toml(to_dict(settings)))
+        return run.path
+
+    run = RunDir(ctx.on_main(prepare))
+    ctx.barrier()
+    progress = not args.no_progress and ctx.is_main
     start = time.perf_counter()
-    metrics = bench.run(settings, run, RunOptions(resume=resume, progress=not args.no_progress))
+    metrics = bench.run(settings, run, RunOptions(resume=resume, progress=progress))
+    if not ctx.is_main:
+        return 0
     metrics = {"benchmark": bench.name, "time_s": round(time.perf_counter() - start, 1), **metrics}
+    if ctx.world_size > 1:
+        metrics["world_size"] = ctx.world_size
     run.write_json(run.metrics, metrics)
     report = render_report(run)
     summary = metrics.get("summary")
@@ -142,4 +176,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,0 +1,366 @@
+"""Shared pieces of the case studies: data folders, training settings, a generic trainer,
+the train/resume loop over a :class:`~ecg_benchmarks.runs.RunDir`, small CPU models and plots.
+
+Every case builds its datasets and model, then calls :func:`fit` with a :class:`TaskTrainer`
+(a :class:`ecg_train.trainer.base.BaseTrainer` whose loss and validation metrics are given as
+functions), and finally evaluates the best model on its held-out records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from ecg_benchmarks.base import BenchmarkError, RunOptions
+from ecg_benchmarks.report import add_figure
+from ecg_benchmarks.runs import RunDir
+
+__all__ = [
+    "TrainSettings",
+    "TaskTrainer",
+    "sample_data_dir",
+    "resolve_data_dir",
+    "check_device",
+    "train_config",
+    "fit",
+    "small_resnet",
+    "predict_batches",
+    "save_best_model",
+    "plot_per_class",
+    "plot_confusion",
+]
+
+Schedulers = Literal["none", "plateau", "one_cycle", "cosine"]
+
+
+# ---------------------------------------------------------------- settings
+
+
+@dataclass(slots=True)
+class TrainSettings:
+    """Optimisation settings shared by the cases (``train.*`` keys)."""
+
+    batch_size: int = 8
+    lr: float = 1e-3
+    weight_decay: float = 1e-2
+    scheduler: Schedulers = "plateau"
+    grad_clip: float = 1.0
+    early_stopping_patience: int = 0
+    train_ratio: float = 0.8
+    max_records: int = 0
+    tensorboard: bool = True
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"train.batch_size must be >= 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise ValueError(f"train.lr must be > 0, got {self.lr}")
+        if self.weight_decay < 0:
+            raise ValueError(f"train.weight_decay must be >= 0, got {self.weight_decay}")
+        if self.grad_clip <= 0:
+            raise ValueError(f"train.grad_clip must be > 0, got {self.grad_clip}")
+        if self.early_stopping_patience < 0:
+            raise ValueError(
+                "train.early_stopping_patience must be >= 0 epochs (0: off), got "
+                f"{self.early_stopping_patience}"
+            )
+        if not 0 < self.train_ratio < 1:
+            raise ValueError(f"train.train_ratio must lie in (0, 1), got {self.train_ratio}")
+        if self.max_records < 0:
+            raise ValueError(f"train.max_records must be >= 0 (0: all), got {self.max_records}")
+
+
+# ---------------------------------------------------------------- data folders
+
+
+def sample_data_dir(db: str) -> Path:
+    """``$ECG_SAMPLE_DATA/<db>`` (default ``/work/shared/data/<db>``)."""
+    base = os.environ.get("ECG_SAMPLE_DATA") or "/work/shared/data"
+    return Path(base) / db
+
+
+def resolve_data_dir(
+    data_dir: str | None,
+    db: str,
+    label: str,
+    check: Callable[[Path], str | None],
+    download_hint: str = "",
+) -> Path:
+    """The database folder of a case: ``data_dir``, else the sample folder of ``db``.
+
+    Args:
+        data_dir: the ``--data-dir`` setting, or None.
+        db: name of the sample sub-folder.
+        label: database name shown in messages.
+        check: returns None when the folder holds that database, else what is wrong.
+        download_hint: where to get the database (appended to a missing-folder message).
+
+    Raises:
+        BenchmarkError: the folder is missing, empty or of another database.
+    """
+    path = Path(data_dir) if data_dir else sample_data_dir(db)
+    hint = f" ({download_hint})" if download_hint else ""
+    if not path.is_dir():
+        how = "" if data_dir else " and no sample data was found; pass --data-dir"
+        raise BenchmarkError(f"{label} data folder {path} does not exist{how}{hint}")
+    if not any(path.iterdir()):
+        raise BenchmarkError(f"{label} data folder {path} is empty{hint}")
+    problem = check(path)
+    if problem is not None:
+        raise BenchmarkError(f"{path} is not a {label} folder: {problem}")
+    return path
+
+
+def check_device(device: str) -> None:
+    if device == "cuda" and not torch.cuda.is_available():
+        raise BenchmarkError("--device cuda was asked for, but torch sees no CUDA device")
+
+
+# ---------------------------------------------------------------- trainer
+
+
+class TaskTrainer:
+    """Factory of a :class:`BaseTrainer` subclass whose loss and metrics are plain functions.
+
+    The ecg-train import is deferred so that ``ecg-bench list`` stays fast.
+    """
+
+    @staticmethod
+    def create(
+        model: torch.nn.Module,
+        config: Any,
+        train_set: Dataset[Any],
+        val_set: Dataset[Any] | None,
+        loss_fn: Callable[[Any, tuple[torch.Tensor, ...]], torch.Tensor],
+        eval_fn: Callable[[Any, DataLoader[Any]], dict[str, float]],
+        arities: tuple[int, ...] = (2, 3),
+    ) -> Any:
+        """A trainer; ``loss_fn(trainer, batch)`` and ``eval_fn(trainer, loader)``."""
+        from ecg_train.trainer.base import BaseTrainer
+
+        class _Trainer(BaseTrainer):
+            item_arities = arities
+
+            def _setup_dataloaders(self) -> None:
+                self.train_loader = self.make_loader(train_set, train=True)
+                if val_set is not None and len(val_set):  # type: ignore[arg-type]
+                    self.val_loader = self.make_loader(val_set, train=False)
+
+            def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+                return loss_fn(self, batch)
+
+            def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
+                return eval_fn(self, data_loader)
+
+            @property
+            def batch_dim(self) -> int:
+                return 0
+
+            @property
+            def extra_required_train_config_fields(self) -> list[str]:
+                return []
+
+        return _Trainer(model, config)
+
+
+def train_config(
+    t: TrainSettings,
+    *,
+    epochs: int,
+    device: str,
+    seed: int,
+    run: RunDir,
+    monitor: str | None,
+    progress: bool,
+) -> dict[str, Any]:
+    """The :class:`ecg_train.TrainConfig` mapping of a case (checkpoints and logs in ``run``)."""
+    loggers = ("csv", "text", "tensorboard") if t.tensorboard else ("csv", "text")
+    scheduler = t.scheduler if monitor is not None or t.scheduler != "plateau" else "none"
+    return {
+        "n_epochs": epochs,
+        "batch_size": t.batch_size,
+        "learning_rate": t.lr,
+        "weight_decay": t.weight_decay,
+        "scheduler": scheduler,
+        "grad_clip": t.grad_clip,
+        "monitor": monitor,
+        "monitor_mode": "max",
+        "early_stopping_patience": (
+            t.early_stopping_patience if t.early_stopping_patience and monitor else None
+        ),
+        "checkpoint_dir": str(run.checkpoints),
+        "log_dir": str(run.logs),
+        "loggers": loggers,
+        "log_every_n_steps": 1,
+        "keep_checkpoint_max": 2,
+        "seed": seed,
+        "progress_bar": progress,
+        "device": device,
+    }
+
+
+def fit(trainer: Any, run: RunDir, options: RunOptions, name: str) -> list[dict[str, Any]]:
+    """Train (resuming from ``run.checkpoints`` when asked), write ``history.json``, load the
+    best model into ``trainer.model`` and return the per-epoch history."""
+    from ecg_train.trainer.checkpoint import list_checkpoints, load_checkpoint
+    from ecg_train.trainer.errors import CheckpointMismatchError
+
+    resume_from = None
+    if options.resume:
+        if not list_checkpoints(run.checkpoints):
+            raise BenchmarkError(f"cannot resume: {run.checkpoints} holds no trainer checkpoint")
+        resume_from = run.checkpoints
+    try:
+        trainer.train(resume_from=resume_from)
+    except CheckpointMismatchError as exc:
+        raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
+    finally:
+        trainer.close()
+    history = [{"epoch": i + 1, **h} for i, h in enumerate(trainer.epoch_history)]
+    if trainer.is_main_process:
+        run.write_json(run.history, history)
+        if options.progress and history:
+            shown = ", ".join(
+                f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ("epoch", "lr")
+            )
+            print(f"{name}: epoch {history[-1]['epoch']}: {shown}", flush=True)
+    best = run.checkpoints / "best_model.pt"
+    if best.is_file():
+        state = load_checkpoint(best)
+        trainer.model.load_state_dict(state["model"])
+    trainer.model.eval()
+    return history
+
+
+def save_best_model(model: torch.nn.Module, run: RunDir, filename: str = "model") -> str | None:
+    """Save a task model of ecg-models as ``checkpoints/<filename>.safetensors``."""
+    save = getattr(model, "save", None)
+    if save is None:
+        return None
+    path = save(run.checkpoints / f"{filename}.safetensors")
+    return str(Path(path).relative_to(run.path))
+
+
+@torch.no_grad()
+def predict_batches(
+    model: torch.nn.Module, dataset: Dataset[Any], batch_size: int, device: str
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Outputs and targets of every item of ``dataset`` (model in eval mode, on ``device``)."""
+    model.eval()
+    outs: list[torch.Tensor] = []
+    targets: list[torch.Tensor] = []
+    loader: DataLoader[Any] = DataLoader(dataset, batch_size=batch_size, shuffle=False)
+    for batch in loader:
+        outs.append(model(batch[0].to(device)).float().cpu())
+        targets.append(batch[1])
+    return outs, targets
+
+
+# ---------------------------------------------------------------- models
+
+
+def small_resnet(width: int, n_stages: int = 4) -> Any:
+    """A small ResNet backbone config (basic blocks, one per stage) for CPU runs.
+
+    ``width`` is the number of filters of the first stage; the stages grow by 1.5x. The total
+    down-sampling is 2 (stem) x 4 x 2^(n_stages - 1).
+    """
+    from ecg_models.registry import get_backbone_config
+
+    if width < 4:
+        raise ValueError(f"model.width must be >= 4 filters, got {width}")
+    if not 1 <= n_stages <= 4:
+        raise ValueError(f"n_stages must lie in [1, 4], got {n_stages}")
+    base = get_backbone_config("resnet_nature_comm")
+    filters = [int(round(width * 1.5**i)) for i in range(n_stages)]
+    return dataclasses.replace(
+        base,
+        num_blocks=[1] * n_stages,
+        filters=filters,
+        filter_lengths=[9] * n_stages,
+        subsample_lengths=[4] + [2] * (n_stages - 1),
+        building_block=["basic"] * n_stages,
+        conv_type=[None] * n_stages,
+        attention=[None] * n_stages,
+        attention_reduction=[8] * n_stages,
+        dilations=[1] * n_stages,
+        dropouts=[0.1] * n_stages,
+        init_filters=width,
+        init_filter_length=15,
+        init_conv_stride=2,
+    )
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_per_class(
+    run: RunDir,
+    values: dict[str, dict[str, float]],
+    filename: str,
+    caption: str,
+) -> None:
+    """Grouped bars: ``values[metric][class]`` for each class (e.g. F1 and AUROC per class)."""
+    plt = _plt()
+    metrics = list(values)
+    classes = list(values[metrics[0]]) if metrics else []
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(classes) + 2), 3.6))
+    width = 0.8 / max(1, len(metrics))
+    x = np.arange(len(classes))
+    for i, m in enumerate(metrics):
+        ys = [values[m].get(c, float("nan")) for c in classes]
+        ax.bar(x + i * width - 0.4 + width / 2, np.nan_to_num(ys), width, label=m)
+    ax.set_xticks(x, classes, rotation=60, fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(add_figure(run, filename, caption), dpi=90)
+    plt.close(fig)
+
+
+def plot_confusion(
+    run: RunDir,
+    matrix: npt.NDArray[Any],
+    labels: Sequence[str],
+    filename: str,
+    caption: str,
+    xlabel: str = "predicted",
+    ylabel: str = "true",
+) -> None:
+    """A labelled heat map of ``matrix`` (rows: true, columns: predicted)."""
+    plt = _plt()
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.45 * n + 2), max(3.5, 0.45 * n + 1.5)))
+    im = ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(n), labels, rotation=60, fontsize=8)
+    ax.set_yticks(range(n), labels, fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if n <= 12:
+        for i in range(matrix.shape[0]):
+            for j in range(matrix.shape[1]):
+                v = matrix[i, j]
+                ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7)
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    fig.savefig(add_figure(run, filename, caption), dpi=90)
+    plt.close(fig)

@@ -1,0 +1,140 @@
+"""The cpsc2019 case: its post-processing and masks by hand, the synthetic fallback end to end,
+and a resumed run that continues where it stopped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ecg_benchmarks.cases._qrs import add_artefacts, peaks_from_prob
+from ecg_benchmarks.cases._qrs_data import REDUCTION, preprocess, qrs_mask
+from ecg_benchmarks.cli import main
+
+FS = 500.0
+TINY = ["--set", "model.width_divisor=16", "--set", "train.cpsc_repeat=1", "--no-progress"]
+
+
+def test_qrs_mask_by_hand() -> None:
+    # R peaks at 400 and 1000 samples, +-40 samples: rows 45..55 and 120..130 at 1/8 rate.
+    m = qrs_mask(np.array([400, 1000]), 1600, FS, 0.08)
+    assert m.shape == (200, 1)
+    assert np.flatnonzero(m[:, 0]).tolist() == [*range(45, 56), *range(120, 131)]
+
+
+def test_peaks_from_prob_centres_refractory_and_min_width() -> None:
+    prob = np.zeros(625)
+    prob[50:60] = 0.9  # 80 ms run -> peak at its centre, (50 + 60) * 8 / 2 = 440
+    prob[62:72] = 0.9  # centre 536, 96 samples (192 ms) after 440: refractory, dropped
+    prob[200:202] = 0.9  # 16 samples = 32 ms: shorter than a QRS, ignored
+    prob[300:310] = 0.6
+    assert peaks_from_prob(prob, FS, 0.5).tolist() == [440, 2440]
+    assert peaks_from_prob(prob, FS, 0.7).tolist() == [440]
+
+
+def test_preprocess_is_robust_to_spikes() -> None:
+    t = np.arange(5000) / FS
+    noise = 0.1 * np.random.default_rng(0).standard_normal(5000)
+    ecg = np.sin(2 * np.pi * 1.2 * t) ** 63 + noise  # narrow 1 mV bumps at 72 bpm, in mV
+    spiky = ecg.copy()
+    spiky[4000:4010] += 50.0  # a 50 mV artefact at 8 s
+    a, b = preprocess(ecg[None], FS)[0], preprocess(spiky[None], FS)[0]
+    assert a.dtype == np.float32 and a.shape == (5000,)
+    assert np.abs(b).max() <= 5.0
+    # The beats of the first 3 s keep more than half their scale despite the artefact (the
+    # filter's ringing raises the MAD a little), where a z-score shrinks them over 3 times.
+    robust = np.ptp(b[:1500]) / np.ptp(a[:1500])
+    z = [(x - x.mean()) / x.std() for x in (ecg, spiky)]
+    zscore = np.ptp(z[1][:1500]) / np.ptp(z[0][:1500])
+    assert robust > 0.5 and zscore < 1 / 3 and robust > 2 * zscore
+
+
+def test_artefacts_keep_mask_aligned_and_inputs_untouched() -> None:
+    x = torch.zeros(3, 1, 5000)
+    x[:, :, 800] = 1.0
+    y = torch.zeros(3, 625, 1)
+    y[:, 100] = 1.0
+    x0, y0 = x.clone(), y.clone()
+    gen = torch.Generator().manual_seed(0)
+    xa, (ya,) = add_artefacts(x, (y,), gen, prob=0.0)
+    assert torch.equal(x, x0) and torch.equal(y, y0)
+    for k in range(3):
+        shift = int(ya[k, :, 0].argmax()) - 100
+        assert int(xa[k, 0].argmax()) == (800 + shift * REDUCTION) % 5000
+
+
+def test_synthetic_fallback_interrupted_then_resumed_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from safetensors.torch import load_file
+
+    from ecg_benchmarks.cases._qrs import QRSTrainer
+
+    monkeypatch.setenv("ECG_SAMPLE_DATA", str(tmp_path / "no-data-here"))
+    args = ["run", "cpsc2019", "--epochs", "2", *TINY]
+    full = tmp_path / "full"
+    assert main([*args, "--out", str(full)]) == 0
+    metrics = json.loads((full / "metrics.json").read_text())
+    assert metrics["data_source"] == "synthetic"
+    assert metrics["n_test_records"] == 10 and metrics["extra_training_windows"] == {}
+    assert 0.0 <= metrics["qrs_score"] <= 1.0
+    assert any((full / "logs").rglob("events.out.tfevents.*"))
+
+    # The same run, stopped (as by SIGINT) at the 2nd step of epoch 1, then resumed.
+    original = QRSTrainer.run_one_step
+
+    def stop_at_step_2(self: QRSTrainer, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        if self.epoch == 0 and self.batches_done == 1:
+            self.request_stop("test")
+        return original(self, batch)
+
+    monkeypatch.setattr(QRSTrainer, "run_one_step", stop_at_step_2)
+    part = tmp_path / "part"
+    capsys.readouterr()
+    assert main([*args, "--out", str(part)]) == 2
+    assert f"--resume {part}" in capsys.readouterr().err
+    assert not (part / "metrics.json").exists()
+    monkeypatch.setattr(QRSTrainer, "run_one_step", original)
+    assert main([*args, "--resume", str(part)]) == 0
+    history = json.loads((part / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2]
+    a = load_file(full / "checkpoints" / "model.safetensors")
+    b = load_file(part / "checkpoints" / "model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.data
+def test_extra_training_windows_from_real_databases(sample_data: Path) -> None:
+    from ecg_benchmarks.cases._qrs_data import mitdb_windows
+
+    xs, ms, ws = mitdb_windows(sample_data / "mitdb", 0.08)  # type: ignore[misc]
+    # mitdb 100: 30 min 5.6 s at 360 Hz -> 180 whole windows of 10 s at 500 Hz
+    assert len(xs) == len(ms) == len(ws) == 180
+    assert xs[0].shape == (1, 5000) and ms[0].shape == ws[0].shape == (625, 1)
+    # 2273 annotated beats; every window holds 10-14 QRS regions of the masks
+    runs = [int(np.count_nonzero(np.diff(np.r_[0, m[:, 0], 0]) == 1)) for m in ms]
+    assert min(runs) >= 9 and max(runs) <= 15
+    assert all(w.min() == 1.0 for w in ws)  # fully annotated record: full weight
+
+
+@pytest.mark.data
+def test_ludb_windows_weight_only_the_annotated_span(sample_data: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from ecg_benchmarks.cases._qrs_data import ludb_windows
+
+    small = tmp_path / "ludb"
+    (small / "data").mkdir(parents=True)
+    for f in (sample_data / "ludb" / "data").glob("1.*"):
+        shutil.copy(f, small / "data" / f.name)
+    xs, ms, ws = ludb_windows(small, 0.08, leads=("ii",))  # type: ignore[misc]
+    assert len(xs) == 1
+    w = ws[0][:, 0]
+    # LUDB leaves the first and last beats unannotated: zero weight there, one inside.
+    assert w[0] == 0.0 and w[-1] == 0.0 and w[300] == 1.0
+    inside = np.flatnonzero(w)
+    assert np.all(np.diff(inside) == 1)  # one contiguous annotated span
+    assert ms[0][inside].sum() > 0
