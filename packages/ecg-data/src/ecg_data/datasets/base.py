@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import math
 import numbers
@@ -234,6 +235,29 @@ def fix_length(
     return out, 0
 
 
+@functools.lru_cache(maxsize=64)
+def _butter_sos(
+    order: int, lo: float | None, hi: float | None, fs: float
+) -> npt.NDArray[np.float64] | None:
+    """Butterworth SOS of the band (designed once per (order, band, fs): the design costs more
+    than filtering a 10-s 12-lead record). ``hi`` at or above Nyquist is dropped. Read-only."""
+    from scipy.signal import butter
+
+    if hi is not None and hi >= fs / 2.0:
+        hi = None
+    if lo is not None and hi is not None:
+        sos = butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos")
+    elif lo is not None:
+        sos = butter(order, lo, btype="highpass", fs=fs, output="sos")
+    elif hi is not None:
+        sos = butter(order, hi, btype="lowpass", fs=fs, output="sos")
+    else:
+        return None
+    out = np.asarray(sos, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
 def apply_preproc(
     sig: npt.NDArray[np.float32], fs: float, cfg: PreprocCfg
 ) -> npt.NDArray[np.float32]:
@@ -246,22 +270,12 @@ def apply_preproc(
         return np.ascontiguousarray(res, dtype=np.float32)
     out = np.asarray(sig, dtype=np.float64)
     if cfg.bandpass is not None and out.shape[-1] > 3 * (2 * cfg.order + 1):
-        from scipy.signal import butter, sosfiltfilt
+        from scipy.signal import sosfiltfilt
 
         lo, hi = cfg.bandpass
-        nyq = fs / 2.0
-        if hi is not None and hi >= nyq:
-            hi = None
-        if lo is not None and hi is not None:
-            sos = butter(cfg.order, [lo, hi], btype="bandpass", fs=fs, output="sos")
-        elif lo is not None:
-            sos = butter(cfg.order, lo, btype="highpass", fs=fs, output="sos")
-        elif hi is not None:
-            sos = butter(cfg.order, hi, btype="lowpass", fs=fs, output="sos")
-        else:
-            sos = None
+        sos = _butter_sos(int(cfg.order), lo, hi, float(fs))
         if sos is not None:
-            out = sosfiltfilt(sos, out, axis=-1)
+            out = sosfiltfilt(sos.copy(), out, axis=-1)  # scipy needs a writable sos
     if cfg.normalize == "z-score":
         mu = out.mean(axis=-1, keepdims=True)
         sd = out.std(axis=-1, keepdims=True)

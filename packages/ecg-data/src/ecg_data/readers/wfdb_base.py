@@ -1,7 +1,8 @@
 """Readers of databases in WFDB format (header ``.hea`` + signal files + annotation files).
 
-The header is parsed once per record with ``wfdb.rdheader``; the size of each signal file is
-checked against the header (truncated file, or a signal count that does not match the data) before
+The header is parsed once per record by ``_wfdb_header.read_wfdb_header`` (wfdb's grammar without
+its per-field pandas look-ups; ``wfdb.rdheader`` for multi-segment headers); the size of each
+signal file is checked against the header (truncated file, or a signal count that does not match the data) before
 any read, and windows are read with ``wfdb.rdrecord(sampfrom=..., sampto=...)``, which seeks.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ecg_data.readers._wfdb_header import read_wfdb_header
 from ecg_data.readers.base import ECGReader, ReaderError
 
 __all__ = ["WFDBReader", "BeatRhythmAnn", "BEAT_SYMBOLS", "read_wfdb_ann", "rhythm_intervals"]
@@ -141,12 +143,10 @@ class WFDBReader(ECGReader):
         return self._paths[rec]
 
     def _rdheader(self, rec: str) -> Any:
-        import wfdb
-
         stem = self.record_path(rec)
         hea = stem.with_name(stem.name + ".hea")
         try:
-            header = wfdb.rdheader(str(stem))
+            header = read_wfdb_header(stem)
         except Exception as exc:
             raise ReaderError(hea, f"malformed header ({type(exc).__name__}: {exc})") from exc
         if header.n_sig is None or header.n_sig < 1 or not header.file_name:
