@@ -103,17 +103,32 @@ class CPSC2019Settings:
 
 
 def build_model(cfg: ModelSettings) -> Any:
-    """The ECG_SEQ_LAB_NET of this case: output ``(batch, samples // 8, 1)`` logits."""
+    """The ECG_SEQ_LAB_NET of this case: output ``(batch, samples // 8, 1)`` logits.
+
+    Every part is set here (not inherited from the model's defaults), so the architecture of a
+    saved run stays the one this case trains: a multi-scopic backbone with its filter counts
+    divided by ``width_divisor``, one bidirectional LSTM layer, no attention, a 32-unit head."""
     from copy import deepcopy
 
-    from ecg_models import ECG_SEQ_LAB_NET, ECG_SEQ_LAB_NET_CONFIG, get_backbone_config
+    from ecg_models import (
+        ECG_SEQ_LAB_NET,
+        ECG_SEQ_LAB_NET_CONFIG,
+        AttentionConfig,
+        HeadConfig,
+        RNNConfig,
+        get_backbone_config,
+    )
 
     config = deepcopy(ECG_SEQ_LAB_NET_CONFIG)
     backbone = get_backbone_config("multi_scopic")
     backbone.filters = [[max(4, f // cfg.width_divisor) for f in row] for row in backbone.filters]
     config.cnn.add("multi_scopic_qrs", backbone)
     config.cnn.name = "multi_scopic_qrs"
-    config.rnn.hidden_size = cfg.rnn_hidden
+    config.rnn = RNNConfig(
+        name="lstm", hidden_size=cfg.rnn_hidden, num_layers=1, bidirectional=True
+    )
+    config.attn = AttentionConfig(name="none")
+    config.head = HeadConfig(hidden_sizes=[32], dropout=0.1)
     config.recover_length = False
     return ECG_SEQ_LAB_NET(["qrs"], 1, config)
 
@@ -138,7 +153,7 @@ class CPSC2019Benchmark(Benchmark):
 
     def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
         from ecg_signal.rpeaks import cpsc2019_record_score, cpsc2019_score, detect_rpeaks
-        from ecg_train import TrainingInterrupted
+        from ecg_train import CheckpointMismatchError, TrainingInterrupted
 
         s: CPSC2019Settings = settings
         if s.device == "cuda" and not torch.cuda.is_available():
@@ -197,6 +212,8 @@ class CPSC2019Benchmark(Benchmark):
         )
         try:
             trainer.train(resume_from=resume_from)
+        except CheckpointMismatchError as exc:
+            raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
         except TrainingInterrupted as exc:
             raise BenchmarkError(
                 f"training stopped ({exc}); a checkpoint was saved: continue with "
