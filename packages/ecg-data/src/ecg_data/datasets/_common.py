@@ -9,12 +9,18 @@ import numbers
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from ecg_data.datasets.base import AugmentCfg, PreprocCfg, config_from
+from ecg_data.datasets.base import (
+    AugmentCfg,
+    PreprocCfg,
+    apply_augment,
+    check_split_fraction,
+    config_from,
+)
 
 __all__ = [
     "check_db_dir",
@@ -23,9 +29,45 @@ __all__ = [
     "check_choice",
     "check_leads",
     "check_sub_configs",
+    "check_run_fields",
+    "FromConfigMixin",
     "window_starts",
+    "apply_overrides",
+    "require_db_dir",
+    "check_index",
+    "augment_item",
     "ArrayCache",
 ]
+
+
+class _DatasetConfig(Protocol):
+    """What :func:`apply_overrides` needs of a Dataset config."""
+
+    training: bool
+    lazy: bool
+
+
+_C = TypeVar("_C", bound=_DatasetConfig)
+
+
+class _RunConfig(Protocol):
+    """What :func:`check_run_fields` validates."""
+
+    preproc: PreprocCfg
+    augment: AugmentCfg
+    train_ratio: float
+    seed: int
+
+
+class FromConfigMixin:
+    """``from_config`` of the Dataset config dataclasses (has no slots of its own)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | Self) -> Self:
+        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
+        return config_from(cls, config)
 
 
 def check_db_dir(value: Any) -> None:
@@ -84,6 +126,14 @@ def check_sub_configs(preproc: Any, augment: Any) -> tuple[PreprocCfg, AugmentCf
     return preproc, augment
 
 
+def check_run_fields(cfg: _RunConfig) -> None:
+    """Validate (in place) the fields every split Dataset config shares: ``preproc`` and
+    ``augment`` (mappings accepted), ``train_ratio`` in (0, 1) and ``seed`` >= 0."""
+    cfg.preproc, cfg.augment = check_sub_configs(cfg.preproc, cfg.augment)
+    cfg.train_ratio = check_split_fraction(cfg.train_ratio, "train_ratio")
+    cfg.seed = check_int(cfg.seed, "seed", 0)
+
+
 def window_starts(siglen: int, length: int, stride: int) -> list[int]:
     """Starts of windows of ``length`` samples every ``stride`` samples covering ``siglen``.
 
@@ -96,6 +146,46 @@ def window_starts(siglen: int, length: int, stride: int) -> list[int]:
     if starts[-1] + length < siglen:
         starts.append(siglen - length)
     return starts
+
+
+def apply_overrides(cfg: _C, training: bool | None, lazy: bool | None) -> _C:
+    """Apply the ``training`` / ``lazy`` arguments of a Dataset to its config (in place)."""
+    if training is not None:
+        cfg.training = bool(training)
+    if lazy is not None:
+        cfg.lazy = bool(lazy)
+    return cfg
+
+
+def require_db_dir(db_dir: str | os.PathLike[str] | None, db_name: str) -> str | os.PathLike[str]:
+    """``db_dir`` of a Dataset that needs the database; ``None`` raises ValueError naming it."""
+    if db_dir is None:
+        raise ValueError(f"config.db_dir must be set to the {db_name} folder, got None")
+    return db_dir
+
+
+def check_index(index: int, length: int) -> int:
+    """``index`` in ``[-length, length)`` as a non-negative item index, else IndexError."""
+    if not -length <= index < length:
+        raise IndexError(f"index {index} out of range for {length} items")
+    return index % length
+
+
+def augment_item(
+    sig: npt.NDArray[np.float32],
+    fs: float,
+    augment: AugmentCfg,
+    training: bool,
+    seed: int,
+    epoch: int,
+    index: int,
+) -> npt.NDArray[np.float32]:
+    """Augment a training item (draws depend on ``seed``, ``epoch`` and ``index``); unchanged
+    when not training or when ``augment`` is inactive. ``sig``: (leads, samples) at ``fs`` Hz."""
+    if training and augment.active:
+        rng = np.random.default_rng([seed, epoch, index])
+        sig = apply_augment(sig, fs, augment, rng)
+    return sig
 
 
 class ArrayCache:

@@ -15,13 +15,20 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
+from ecg_data.datasets._common import (
+    FromConfigMixin,
+    apply_overrides,
+    check_db_dir,
+    check_fs,
+    check_index,
+    check_run_fields,
+    require_db_dir,
+)
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
     apply_augment,
     apply_preproc,
-    check_split_fraction,
-    config_from,
     fix_length,
     split_records,
 )
@@ -46,7 +53,7 @@ __all__ = [
 
 
 @dataclass(slots=True)
-class CINC2021TrainConfig:
+class CINC2021TrainConfig(FromConfigMixin):
     """Configuration of :class:`CINC2021Dataset`.
 
     Attributes:
@@ -73,15 +80,8 @@ class CINC2021TrainConfig:
     cache_dir: str | None = None
 
     def __post_init__(self) -> None:
-        if self.db_dir is not None and not isinstance(self.db_dir, str | os.PathLike):
-            raise TypeError(f"db_dir must be a path or None, got {type(self.db_dir).__name__}")
-        if (
-            isinstance(self.fs, bool)
-            or not isinstance(self.fs, numbers.Real)
-            or not 0 < self.fs < 1e5
-        ):
-            raise ValueError(f"fs must be a sampling rate in (0, 1e5) Hz, got {self.fs!r}")
-        self.fs = float(self.fs)
+        check_db_dir(self.db_dir)
+        self.fs = check_fs(self.fs)
         if (
             isinstance(self.input_len, bool)
             or not isinstance(self.input_len, numbers.Integral)
@@ -110,24 +110,7 @@ class CINC2021TrainConfig:
             raise ValueError(
                 f"classes must be a non-empty sequence of abbreviations/codes, got {self.classes!r}"
             )
-        if isinstance(self.preproc, Mapping):
-            self.preproc = config_from(PreprocCfg, self.preproc)
-        if isinstance(self.augment, Mapping):
-            self.augment = config_from(AugmentCfg, self.augment)
-        if not isinstance(self.preproc, PreprocCfg) or not isinstance(self.augment, AugmentCfg):
-            raise TypeError("preproc must be a PreprocCfg and augment an AugmentCfg (or mappings)")
-        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
-        if (
-            isinstance(self.seed, bool)
-            or not isinstance(self.seed, numbers.Integral)
-            or self.seed < 0
-        ):
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | CINC2021TrainConfig) -> CINC2021TrainConfig:
-        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
-        return config_from(cls, config)
+        check_run_fields(self)
 
 
 @dataclass(slots=True)
@@ -163,14 +146,8 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         lazy: bool | None = None,
     ) -> None:
         cfg = self.config_cls.from_config(config)
-        if training is not None:
-            cfg.training = bool(training)
-        if lazy is not None:
-            cfg.lazy = bool(lazy)
-        if cfg.db_dir is None:
-            raise ValueError(
-                f"config.db_dir must be set to the {self.reader_cls.name} folder, got None"
-            )
+        apply_overrides(cfg, training, lazy)
+        db_dir = require_db_dir(cfg.db_dir, self.reader_cls.name)
         self.config = cfg
         self.fs = cfg.fs
         self.input_len = int(cfg.input_len)
@@ -179,7 +156,7 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.leads = (
             list(cfg.leads) if not isinstance(cfg.leads, int) else list(LEAD_SETS[cfg.leads])
         )
-        self.reader = self.reader_cls(cfg.db_dir, cache_dir=cfg.cache_dir)
+        self.reader = self.reader_cls(db_dir, cache_dir=cfg.cache_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self._epoch = 0
@@ -214,9 +191,7 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return apply_preproc(sig, self.fs, self.config.preproc)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        index %= len(self)
+        index = check_index(index, len(self))
         sig = self._cache[index] if self._cache is not None else self._load(self.records[index])
         rng = np.random.default_rng([self.config.seed, self._epoch, index])
         start = 0

@@ -15,13 +15,20 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import Dataset
 
+from ecg_data.datasets._common import (
+    FromConfigMixin,
+    apply_overrides,
+    augment_item,
+    check_db_dir,
+    check_fs,
+    check_index,
+    check_int,
+    check_run_fields,
+)
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
-    apply_augment,
     apply_preproc,
-    check_split_fraction,
-    config_from,
     fix_length,
     split_records,
 )
@@ -32,25 +39,8 @@ from ecg_data.readers.synthetic import SyntheticDB
 __all__ = ["CPSC2019TrainConfig", "CPSC2019TrainCfg", "CPSC2019Dataset", "qrs_mask"]
 
 
-def _check_db_dir(value: Any) -> None:
-    if value is not None and not isinstance(value, str | os.PathLike):
-        raise TypeError(f"db_dir must be a path or None, got {type(value).__name__}")
-
-
-def _check_int(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_fs(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1e5:
-        raise ValueError(f"fs must be a sampling rate in (0, 1e5) Hz, got {value!r}")
-    return float(value)
-
-
 @dataclass(slots=True)
-class CPSC2019TrainConfig:
+class CPSC2019TrainConfig(FromConfigMixin):
     """Configuration of :class:`CPSC2019Dataset`.
 
     Attributes:
@@ -84,11 +74,11 @@ class CPSC2019TrainConfig:
     synthetic_records: int = 100
 
     def __post_init__(self) -> None:
-        _check_db_dir(self.db_dir)
-        self.synthetic_records = _check_int(self.synthetic_records, "synthetic_records")
-        self.fs = _check_fs(self.fs)
-        self.input_len = _check_int(self.input_len, "input_len (samples)", 16)
-        self.reduction = _check_int(self.reduction, "reduction")
+        check_db_dir(self.db_dir)
+        self.synthetic_records = check_int(self.synthetic_records, "synthetic_records")
+        self.fs = check_fs(self.fs)
+        self.input_len = check_int(self.input_len, "input_len (samples)", 16)
+        self.reduction = check_int(self.reduction, "reduction")
         if self.input_len % self.reduction:
             raise ValueError(
                 f"input_len={self.input_len} samples must be a multiple of reduction={self.reduction}"
@@ -104,19 +94,7 @@ class CPSC2019TrainConfig:
             raise ValueError(
                 f"leads must be ('ECG',) for CPSC2019 (single lead), got {self.leads!r}"
             )
-        if isinstance(self.preproc, Mapping):
-            self.preproc = config_from(PreprocCfg, self.preproc)
-        if isinstance(self.augment, Mapping):
-            self.augment = config_from(AugmentCfg, self.augment)
-        if not isinstance(self.preproc, PreprocCfg) or not isinstance(self.augment, AugmentCfg):
-            raise TypeError("preproc must be a PreprocCfg and augment an AugmentCfg (or mappings)")
-        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
-        self.seed = _check_int(self.seed, "seed", 0)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | CPSC2019TrainConfig) -> CPSC2019TrainConfig:
-        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
-        return config_from(cls, config)
+        check_run_fields(self)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(CPSC2019TrainCfg); c.db_dir = ...``.
@@ -153,10 +131,7 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         lazy: bool | None = None,
     ) -> None:
         cfg = CPSC2019TrainConfig.from_config(config)
-        if training is not None:
-            cfg.training = bool(training)
-        if lazy is not None:
-            cfg.lazy = bool(lazy)
+        apply_overrides(cfg, training, lazy)
         self.config = cfg
         self.fs = cfg.fs
         self.input_len = cfg.input_len
@@ -197,9 +172,7 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return sig, peaks
 
     def _item(self, index: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        index %= len(self)
+        index = check_index(index, len(self))
         sig, peaks = (
             self._cache[index] if self._cache is not None else self._load(self.records[index])
         )
@@ -214,9 +187,8 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         sig, peaks = self._item(index)
-        if self.training and self.config.augment.active:
-            rng = np.random.default_rng([self.config.seed, self._epoch, index])
-            sig = apply_augment(sig, self.fs, self.config.augment, rng)
+        cfg = self.config
+        sig = augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
         half = int(round(self.config.bias_thr_s * self.fs))
         mask = qrs_mask(peaks, self.input_len, half, self.config.reduction)
         return torch.from_numpy(np.ascontiguousarray(sig)), torch.from_numpy(mask)

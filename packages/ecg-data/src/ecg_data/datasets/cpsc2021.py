@@ -30,21 +30,23 @@ from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
     ArrayCache,
+    FromConfigMixin,
+    apply_overrides,
+    augment_item,
     check_choice,
     check_db_dir,
     check_fs,
+    check_index,
     check_int,
     check_leads,
-    check_sub_configs,
+    check_run_fields,
+    require_db_dir,
     window_starts,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
-    apply_augment,
     apply_preproc,
-    check_split_fraction,
-    config_from,
     fix_length,
     split_records,
 )
@@ -59,7 +61,7 @@ CPSC2021_TASKS: tuple[str, ...] = ("qrs_detection", "rr_lstm", "main")
 
 
 @dataclass(slots=True)
-class CPSC2021TrainConfig:
+class CPSC2021TrainConfig(FromConfigMixin):
     """Configuration of :class:`CPSC2021Dataset`.
 
     Attributes:
@@ -135,14 +137,7 @@ class CPSC2021TrainConfig:
         w = self.boundary_weight
         if isinstance(w, bool) or not isinstance(w, numbers.Real) or not 0 < float(w) <= 100:
             raise ValueError(f"boundary_weight must be in (0, 100], got {w!r}")
-        self.preproc, self.augment = check_sub_configs(self.preproc, self.augment)
-        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
-        self.seed = check_int(self.seed, "seed", 0)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | CPSC2021TrainConfig) -> CPSC2021TrainConfig:
-        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
-        return config_from(cls, config)
+        check_run_fields(self)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(CPSC2021TrainCfg); c.db_dir = ...``.
@@ -172,20 +167,16 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
         task: str | None = None,
     ) -> None:
         cfg = CPSC2021TrainConfig.from_config(config)
-        if training is not None:
-            cfg.training = bool(training)
-        if lazy is not None:
-            cfg.lazy = bool(lazy)
         if task is not None:
             cfg.task = check_choice(task, "task", CPSC2021_TASKS)
-        if cfg.db_dir is None:
-            raise ValueError("config.db_dir must be set to the CPSC2021 folder, got None")
+        apply_overrides(cfg, training, lazy)
+        db_dir = require_db_dir(cfg.db_dir, "CPSC2021")
         self.config = cfg
         self.task = cfg.task
         self.fs = cfg.fs
         self.input_len = cfg.input_len
         self.training = cfg.training
-        self.reader = CPSC2021(cfg.db_dir, cache_dir=cfg.cache_dir)
+        self.reader = CPSC2021(db_dir, cache_dir=cfg.cache_dir)
         groups = {rec: self.reader.get_subject(rec) for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self._cache = ArrayCache(
@@ -330,12 +321,12 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
         return torch.from_numpy(sig), torch.from_numpy(labels), torch.from_numpy(weights)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        index %= len(self)
+        index = check_index(index, len(self))
         item = self._preloaded[index] if self._preloaded is not None else self._make(index)
-        if self.task != "rr_lstm" and self.training and self.config.augment.active:
-            rng = np.random.default_rng([self.config.seed, self._epoch, index])
-            sig = apply_augment(item[0].numpy(), self.fs, self.config.augment, rng)
+        cfg = self.config
+        if self.task != "rr_lstm" and self.training and cfg.augment.active:
+            sig = augment_item(
+                item[0].numpy(), self.fs, cfg.augment, True, cfg.seed, self._epoch, index
+            )
             item = (torch.from_numpy(sig), *item[1:])
         return item

@@ -29,19 +29,20 @@ import torch
 from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    FromConfigMixin,
+    apply_overrides,
+    augment_item,
     check_db_dir,
     check_fs,
+    check_index,
     check_int,
     check_leads,
-    check_sub_configs,
+    check_run_fields,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
-    apply_augment,
     apply_preproc,
-    check_split_fraction,
-    config_from,
     split_records,
 )
 from ecg_data.readers.base import ReaderError
@@ -64,7 +65,7 @@ WAVE_CLASS_CODES: dict[str, int] = {
 
 
 @dataclass(slots=True)
-class LUDBTrainConfig:
+class LUDBTrainConfig(FromConfigMixin):
     """Configuration of :class:`LUDBDataset`.
 
     Attributes:
@@ -114,15 +115,8 @@ class LUDBTrainConfig:
             raise ValueError(
                 f"input_len={self.input_len} samples must be a multiple of reduction={self.reduction}"
             )
-        self.preproc, self.augment = check_sub_configs(self.preproc, self.augment)
-        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
-        self.seed = check_int(self.seed, "seed", 0)
+        check_run_fields(self)
         self.synthetic_records = check_int(self.synthetic_records, "synthetic_records")
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | LUDBTrainConfig) -> LUDBTrainConfig:
-        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
-        return config_from(cls, config)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(LUDBTrainCfg); c.db_dir = ...``.
@@ -146,10 +140,7 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         lazy: bool | None = None,
     ) -> None:
         cfg = LUDBTrainConfig.from_config(config)
-        if training is not None:
-            cfg.training = bool(training)
-        if lazy is not None:
-            cfg.lazy = bool(lazy)
+        apply_overrides(cfg, training, lazy)
         self.config = cfg
         self.fs = cfg.fs
         self.input_len = cfg.input_len
@@ -228,9 +219,7 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return self._window(index)[1]
 
     def _window(self, index: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        index %= len(self)
+        index = check_index(index, len(self))
         rec, item_leads = self.items[index]
         sig, codes = self._record(rec)
         names = [n.lower() for n in self.reader.get_lead_names(rec)]
@@ -256,9 +245,8 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         sig, codes = self._window(index)
-        if self.training and self.config.augment.active:
-            rng = np.random.default_rng([self.config.seed, self._epoch, index])
-            sig = apply_augment(sig, self.fs, self.config.augment, rng)
+        cfg = self.config
+        sig = augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
         r = self.config.reduction
         codes = codes[:, ::r][:, : self.input_len // r]
         wanted = np.array([WAVE_CLASS_CODES[c] for c in self.classes], dtype=np.int64)

@@ -30,21 +30,23 @@ import torch
 from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    FromConfigMixin,
+    apply_overrides,
+    augment_item,
     check_choice,
     check_db_dir,
     check_fs,
+    check_index,
     check_int,
     check_leads,
-    check_sub_configs,
+    check_run_fields,
+    require_db_dir,
     window_starts,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
-    apply_augment,
     apply_preproc,
-    check_split_fraction,
-    config_from,
     split_records,
 )
 from ecg_data.readers.mitdb import MITDB
@@ -85,7 +87,7 @@ _LRU = 2
 
 
 @dataclass(slots=True)
-class MITDBTrainConfig:
+class MITDBTrainConfig(FromConfigMixin):
     """Configuration of :class:`MITDBDataset`.
 
     Attributes:
@@ -140,14 +142,7 @@ class MITDBTrainConfig:
         f = self.rhythm_min_frac
         if isinstance(f, bool) or not isinstance(f, numbers.Real) or not 0 < f <= 1:
             raise ValueError(f"rhythm_min_frac must be a fraction in (0, 1], got {f!r}")
-        self.preproc, self.augment = check_sub_configs(self.preproc, self.augment)
-        self.train_ratio = check_split_fraction(self.train_ratio, "train_ratio")
-        self.seed = check_int(self.seed, "seed", 0)
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | MITDBTrainConfig) -> MITDBTrainConfig:
-        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
-        return config_from(cls, config)
+        check_run_fields(self)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(MITDBTrainCfg); c.db_dir = ...``.
@@ -171,21 +166,16 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         task: str | None = None,
     ) -> None:
         cfg = MITDBTrainConfig.from_config(config)
-        if training is not None:
-            cfg.training = bool(training)
-        if lazy is not None:
-            cfg.lazy = bool(lazy)
         if task is not None:
             cfg.task = check_choice(task, "task", _TASKS)
-        if cfg.db_dir is None:
-            raise ValueError("config.db_dir must be set to the MITDB folder, got None")
-        self.config = cfg
+        self.config = cfg = apply_overrides(cfg, training, lazy)
+        db_dir = require_db_dir(cfg.db_dir, "MITDB")
         self.task = cfg.task
         self.fs = cfg.fs
         self.input_len = cfg.input_len
         self.training = cfg.training
         self.classes = list(cfg.classes if cfg.task == "beat" else cfg.rhythm_classes)
-        self.reader = MITDB(cfg.db_dir)
+        self.reader = MITDB(db_dir)
         self.records = self._split()
         self.skipped_records: list[str] = []
         wanted = [x.lower() for x in cfg.leads]
@@ -268,9 +258,7 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return rec, pos
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        index %= len(self)
+        index = check_index(index, len(self))
         rec, pos, label = self.items[index]
         sig = self._record(rec)
         start = pos - self.input_len // 2 if self.task == "beat" else pos
@@ -278,7 +266,6 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         a, b = max(start, 0), min(start + self.input_len, sig.shape[-1])
         if a < b:
             out[:, a - start : b - start] = sig[:, a:b]
-        if self.training and self.config.augment.active:
-            rng = np.random.default_rng([self.config.seed, self._epoch, index])
-            out = apply_augment(out, self.fs, self.config.augment, rng)
+        cfg = self.config
+        out = augment_item(out, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
         return torch.from_numpy(out), torch.from_numpy(label.copy())

@@ -19,19 +19,22 @@ import torch
 from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    FromConfigMixin,
+    apply_overrides,
+    augment_item,
     check_choice,
     check_db_dir,
     check_fs,
+    check_index,
     check_int,
     check_leads,
     check_sub_configs,
+    require_db_dir,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
-    apply_augment,
     apply_preproc,
-    config_from,
     fix_length,
 )
 from ecg_data.readers.ptbxl import PTBXL, PTBXL_LEADS, PTBXL_TASKS
@@ -43,7 +46,7 @@ PTBXL_FOLDS: dict[str, tuple[int, ...]] = {"train": tuple(range(1, 9)), "val": (
 
 
 @dataclass(slots=True)
-class PTBXLTrainConfig:
+class PTBXLTrainConfig(FromConfigMixin):
     """Configuration of :class:`PTBXLDataset`.
 
     Attributes:
@@ -95,11 +98,6 @@ class PTBXLTrainConfig:
         self.preproc, self.augment = check_sub_configs(self.preproc, self.augment)
         self.seed = check_int(self.seed, "seed", 0)
 
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any] | PTBXLTrainConfig) -> PTBXLTrainConfig:
-        """Build from a mapping or copy; an unknown key raises ValueError naming it."""
-        return config_from(cls, config)
-
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(PTBXLTrainCfg); c.db_dir = ...``.
 PTBXLTrainCfg = PTBXLTrainConfig()
@@ -120,18 +118,14 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         lazy: bool | None = None,
     ) -> None:
         cfg = PTBXLTrainConfig.from_config(config)
-        if training is not None:
-            cfg.training = bool(training)
-        if lazy is not None:
-            cfg.lazy = bool(lazy)
-        if cfg.db_dir is None:
-            raise ValueError("config.db_dir must be set to the PTB-XL folder, got None")
+        apply_overrides(cfg, training, lazy)
+        db_dir = require_db_dir(cfg.db_dir, "PTB-XL")
         self.config = cfg
         self.fs = cfg.fs
         self.input_len = cfg.input_len
         self.training = cfg.training
         self.part = cfg.part or ("train" if cfg.training else "val")
-        self.reader = PTBXL(cfg.db_dir, sampling_rate=cfg.sampling_rate)
+        self.reader = PTBXL(db_dir, sampling_rate=cfg.sampling_rate)
         table = self.reader.database_table
         labels = {
             rec: self.reader.labels(rec, cfg.task, cfg.min_likelihood)
@@ -178,13 +172,10 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return fix_length(sig, self.input_len, 0)[0]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} items")
-        index %= len(self)
+        index = check_index(index, len(self))
         sig = self._sigs[index] if self._sigs is not None else self._load(self.records[index])
-        if self.training and self.config.augment.active:
-            rng = np.random.default_rng([self.config.seed, self._epoch, index])
-            sig = apply_augment(sig, self.fs, self.config.augment, rng)
+        cfg = self.config
+        sig = augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
         return torch.from_numpy(np.ascontiguousarray(sig)), torch.from_numpy(
             self._labels[index].copy()
         )

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import numpy as np
-
 from ecg_data.readers.base import DatabaseInfo
 from ecg_data.readers.wfdb_base import (
-    BEAT_SYMBOLS,
     BeatRhythmAnn,
     WFDBReader,
+    _beat_rhythm_ann,
     read_wfdb_ann,
-    rhythm_intervals,
 )
 
 __all__ = ["AFDB", "LTAFDB", "AFDB_INFO", "LTAFDB_INFO"]
@@ -79,13 +76,7 @@ class AFDB(WFDBReader):
             b_samples, b_symbols, _ = read_wfdb_ann(stem, self.beat_extension, siglen)
         else:
             b_samples, b_symbols = samples, symbols
-        is_beat = np.array([s in BEAT_SYMBOLS for s in b_symbols], dtype=bool)
-        return BeatRhythmAnn(
-            beat_samples=b_samples[is_beat] if b_samples.size else b_samples,
-            beat_symbols=[s for s, k in zip(b_symbols, is_beat, strict=True) if k],
-            rhythms=rhythm_intervals(samples, aux, siglen),
-            fs=fs,
-        )
+        return _beat_rhythm_ann(b_samples, b_symbols, samples, aux, siglen, fs)
 
     def af_episodes(self, rec: str | int) -> list[tuple[int, int]]:
         """AF and AFL intervals ``(onset, offset)`` in samples, sorted, offset exclusive."""

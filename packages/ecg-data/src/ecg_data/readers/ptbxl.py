@@ -83,6 +83,20 @@ def _parse_codes(text: Any, path: Path, ecg_id: Any) -> dict[str, float]:
     return {str(k): float(v) for k, v in value.items()}
 
 
+def _read_table(
+    path: Path, what: str, need: list[str], index_col: int | None = None
+) -> pd.DataFrame:
+    """Read the CSV table ``path`` (``what`` names it in errors); ReaderError when it is missing
+    or lacks a column of ``need``."""
+    if not path.is_file():
+        raise ReaderError(path, f"{what} is missing")
+    df = pd.read_csv(path, index_col=index_col)
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ReaderError(path, f"missing columns {missing} (has {list(df.columns)})")
+    return df
+
+
 class PTBXL(WFDBReader):
     """PTB-XL reader. Records are named by their 5-digit ``ecg_id`` (``"00001"``).
 
@@ -116,13 +130,8 @@ class PTBXL(WFDBReader):
         """``ptbxl_database.csv`` indexed by ``ecg_id`` (``scp_codes`` parsed to dicts)."""
         if self._db is None:
             path = self.db_dir / "ptbxl_database.csv"
-            if not path.is_file():
-                raise ReaderError(path, "PTB-XL database table is missing")
-            df = pd.read_csv(path)
             need = ["ecg_id", "patient_id", "scp_codes", "strat_fold", "filename_lr", "filename_hr"]
-            missing = [c for c in need if c not in df.columns]
-            if missing:
-                raise ReaderError(path, f"missing columns {missing} (has {list(df.columns)})")
+            df = _read_table(path, "PTB-XL database table", need)
             df["scp_codes"] = [
                 _parse_codes(t, path, i) for t, i in zip(df["scp_codes"], df["ecg_id"], strict=True)
             ]
@@ -134,14 +143,8 @@ class PTBXL(WFDBReader):
         """``scp_statements.csv`` indexed by the statement code."""
         if self._scp is None:
             path = self.db_dir / "scp_statements.csv"
-            if not path.is_file():
-                raise ReaderError(path, "SCP statements table is missing")
-            df = pd.read_csv(path, index_col=0)
             need = ["diagnostic", "form", "rhythm", "diagnostic_class", "diagnostic_subclass"]
-            missing = [c for c in need if c not in df.columns]
-            if missing:
-                raise ReaderError(path, f"missing columns {missing} (has {list(df.columns)})")
-            self._scp = df
+            self._scp = _read_table(path, "SCP statements table", need, index_col=0)
         return self._scp
 
     def _find_records(self) -> list[str]:

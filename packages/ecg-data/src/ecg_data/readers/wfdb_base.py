@@ -104,6 +104,25 @@ def read_wfdb_ann(
     return samples, symbols, aux
 
 
+def _beat_rhythm_ann(
+    beat_samples: npt.NDArray[np.int64],
+    beat_symbols: list[str],
+    samples: npt.NDArray[np.int64],
+    aux: list[str],
+    siglen: int,
+    fs: float,
+) -> BeatRhythmAnn:
+    """Annotation of the beats (symbols in :data:`BEAT_SYMBOLS`) of ``beat_samples`` /
+    ``beat_symbols`` and of the rhythm intervals of the aux notes of ``samples``."""
+    is_beat = np.array([s in BEAT_SYMBOLS for s in beat_symbols], dtype=bool)
+    return BeatRhythmAnn(
+        beat_samples=beat_samples[is_beat] if beat_samples.size else beat_samples,
+        beat_symbols=[s for s, b in zip(beat_symbols, is_beat, strict=True) if b],
+        rhythms=rhythm_intervals(samples, aux, siglen),
+        fs=fs,
+    )
+
+
 class WFDBReader(ECGReader):
     """Reader of a database of WFDB records found by their ``.hea`` files (recursively).
 
@@ -294,13 +313,7 @@ class WFDBReader(ECGReader):
         rec = self._check_rec(rec)
         fs, _, siglen = self._header(rec)
         samples, symbols, aux = read_wfdb_ann(self.record_path(rec), self.ann_extension, siglen)
-        is_beat = np.array([s in BEAT_SYMBOLS for s in symbols], dtype=bool)
-        return BeatRhythmAnn(
-            beat_samples=samples[is_beat] if samples.size else samples,
-            beat_symbols=[s for s, b in zip(symbols, is_beat, strict=True) if b],
-            rhythms=rhythm_intervals(samples, aux, siglen),
-            fs=fs,
-        )
+        return _beat_rhythm_ann(samples, symbols, samples, aux, siglen, fs)
 
     def _plot_marks(self, rec: str, sampfrom: int, sampto: int) -> dict[str, npt.NDArray[np.int64]]:
         try:
