@@ -37,17 +37,7 @@ SEED_CONFIG = CFG(
 
 
 def test_seed_example_runs_unchanged() -> None:
-    config = CFG(
-        random=False,
-        fs=500,
-        baseline_wander={},
-        label_smooth={},
-        mixup={},
-        random_flip={},
-        random_masking={},
-        random_renormalize={},
-        stretch_compress={},
-    )
+    config = deepcopy(SEED_CONFIG)  # the seed example's config, copied so no test can alter it
     am = AugmenterManager.from_config(config)
     sig, label, mask = torch.rand(2, 12, 5000), torch.rand(2, 26), torch.rand(2, 5000, 1)
     sig, label, mask = am(sig, label, mask)

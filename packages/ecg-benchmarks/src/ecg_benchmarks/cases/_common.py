@@ -29,6 +29,8 @@ __all__ = [
     "TaskTrainer",
     "sample_data_dir",
     "resolve_data_dir",
+    "TRAIN_AUGMENT",
+    "build_datasets",
     "check_device",
     "train_config",
     "fit",
@@ -118,6 +120,43 @@ def resolve_data_dir(
     if problem is not None:
         raise BenchmarkError(f"{path} is not a {label} folder: {problem}")
     return path
+
+
+TRAIN_AUGMENT: dict[str, float] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
+"""Augmentation of the training items of the cases (random scaling, noise, baseline wander)."""
+
+
+def build_datasets(
+    ds_cls: Any,
+    cfg_cls: Any,
+    kwargs: dict[str, Any],
+    *,
+    augment: bool,
+    path: Path,
+    what: str = "the dataset",
+    errors: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError),
+) -> tuple[Any, Any]:
+    """Training and held-out datasets ``ds_cls(cfg_cls(**kwargs), training=...)``.
+
+    Args:
+        ds_cls: the dataset class of ecg-data.
+        cfg_cls: its train config class.
+        kwargs: the config keys; ``augment`` is added as :data:`TRAIN_AUGMENT` if ``augment``.
+        augment: augment the training items.
+        path: the database folder (named in the error).
+        what: the dataset as named in the error ("the LUDB dataset").
+        errors: the exceptions of ecg-data turned into a :class:`BenchmarkError`.
+
+    Raises:
+        BenchmarkError: the config or the datasets cannot be built.
+    """
+    if augment:
+        kwargs = {**kwargs, "augment": dict(TRAIN_AUGMENT)}
+    try:
+        cfg = cfg_cls(**kwargs)
+        return ds_cls(cfg, training=True), ds_cls(cfg, training=False)
+    except errors as exc:
+        raise BenchmarkError(f"cannot build {what} from {path}: {exc}") from exc
 
 
 def check_device(device: str) -> None:

@@ -34,7 +34,14 @@ from ecg_benchmarks.cases._common import (
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
 
-__all__ = ["CRNNSettings", "ScoreFn", "MultiLabelTask", "run_multilabel", "build_crnn"]
+__all__ = [
+    "CRNNSettings",
+    "check_crnn_fields",
+    "ScoreFn",
+    "MultiLabelTask",
+    "run_multilabel",
+    "build_crnn",
+]
 
 #: ``score(labels, outputs_binary, probabilities) -> {metric: value}``; its first key is the
 #: official metric of the case (monitored for the best model).
@@ -62,14 +69,24 @@ class CRNNSettings:
     threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.width < 4:
-            raise ValueError(f"model.width must be >= 4 filters, got {self.width}")
-        if self.rnn_hidden < 1:
-            raise ValueError(f"model.rnn_hidden must be >= 1, got {self.rnn_hidden}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"model.dropout must lie in [0, 1), got {self.dropout}")
-        if not 0 < self.threshold < 1:
-            raise ValueError(f"model.threshold must lie in (0, 1), got {self.threshold}")
+        check_crnn_fields(self.width, self.rnn_hidden, self.dropout, self.threshold)
+
+
+def check_crnn_fields(width: int, rnn_hidden: int, dropout: float, threshold: float) -> None:
+    """Check the CRNN ``model.*`` keys shared by the cases' model settings.
+
+    Raises:
+        ValueError: a key out of its range (``model.width`` >= 4 filters, ``model.rnn_hidden``
+            >= 1, ``model.dropout`` in [0, 1), ``model.threshold`` in (0, 1)).
+    """
+    if width < 4:
+        raise ValueError(f"model.width must be >= 4 filters, got {width}")
+    if rnn_hidden < 1:
+        raise ValueError(f"model.rnn_hidden must be >= 1, got {rnn_hidden}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"model.dropout must lie in [0, 1), got {dropout}")
+    if not 0 < threshold < 1:
+        raise ValueError(f"model.threshold must lie in (0, 1), got {threshold}")
 
 
 def build_crnn(m: CRNNSettings, classes: Sequence[str], n_leads: int, fs: float) -> Any:

@@ -11,34 +11,19 @@ The 2020 records have the 2021 format, so with no ``data_dir`` the sample record
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
-from ecg_benchmarks.cases._common import TrainSettings, sample_data_dir
-from ecg_benchmarks.cases._multilabel import CRNNSettings
-from ecg_benchmarks.cases.cinc2021 import CINC2021Benchmark, CinCDataSettings
+from ecg_benchmarks.cases._common import sample_data_dir
+from ecg_benchmarks.cases.cinc2021 import CINC2021Benchmark, _CinCSettings
 
 __all__ = ["CINC2020Benchmark", "CINC2020Settings"]
 
 
 @dataclass(slots=True)
-class CINC2020Settings:
+class CINC2020Settings(_CinCSettings):
     """Settings of the cinc2020 case (12 leads by default; ``data.*``, ``model.*``, ``train.*``)."""
-
-    data_dir: str | None = None
-    epochs: int = 20
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
-    data: CinCDataSettings = field(default_factory=CinCDataSettings)
-    model: CRNNSettings = field(default_factory=CRNNSettings)
-    train: TrainSettings = field(default_factory=TrainSettings)
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
 
 
 class CINC2020Benchmark(CINC2021Benchmark):

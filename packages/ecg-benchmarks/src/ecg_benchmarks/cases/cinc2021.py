@@ -22,7 +22,12 @@ import numpy.typing as npt
 from torch.utils.data import Subset
 
 from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import TrainSettings, check_device, resolve_data_dir
+from ecg_benchmarks.cases._common import (
+    TrainSettings,
+    build_datasets,
+    check_device,
+    resolve_data_dir,
+)
 from ecg_benchmarks.cases._multilabel import CRNNSettings, MultiLabelTask, ScoreFn, run_multilabel
 from ecg_benchmarks.runs import RunDir
 
@@ -64,20 +69,16 @@ class CinCDataSettings:
             raise ValueError(f"data.duration_s must lie in [1, 60] s, got {self.duration_s}")
 
 
-def _default_model() -> CRNNSettings:
-    return CRNNSettings()
-
-
 @dataclass(slots=True)
-class CINC2021Settings:
-    """Settings of the cinc2021 case (``--set data.leads=2``, ``--set train.batch_size=16``...)."""
+class _CinCSettings:
+    """Settings shared by the cinc2020 and cinc2021 cases (the same keys and defaults)."""
 
     data_dir: str | None = None
     epochs: int = 20
     device: Literal["cpu", "cuda"] = "cpu"
     seed: int = 0
     data: CinCDataSettings = field(default_factory=CinCDataSettings)
-    model: CRNNSettings = field(default_factory=_default_model)
+    model: CRNNSettings = field(default_factory=CRNNSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
 
     def __post_init__(self) -> None:
@@ -85,6 +86,11 @@ class CINC2021Settings:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
         if self.seed < 0:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
+
+
+@dataclass(slots=True)
+class CINC2021Settings(_CinCSettings):
+    """Settings of the cinc2021 case (``--set data.leads=2``, ``--set train.batch_size=16``...)."""
 
 
 def check_cinc_folder(path: Path) -> str | None:
@@ -178,13 +184,9 @@ class CINC2021Benchmark(Benchmark):
         }
         if d.classes:
             kwargs["classes"] = tuple(d.classes)
-        if d.augment:
-            kwargs["augment"] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
-        try:
-            cfg = cfg_cls(**kwargs)
-            return ds_cls(cfg, training=True), ds_cls(cfg, training=False)
-        except (ValueError, TypeError) as exc:
-            raise BenchmarkError(f"cannot build the dataset from {path}: {exc}") from exc
+        return build_datasets(
+            ds_cls, cfg_cls, kwargs, augment=d.augment, path=path, errors=(ValueError, TypeError)
+        )
 
     def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
         check_device(settings.device)

@@ -53,6 +53,7 @@ from ecg_benchmarks.cases._cpsc2020_data import (
     label_beats,
     load_records,
 )
+from ecg_benchmarks.cases._multilabel import check_crnn_fields
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
 
@@ -142,14 +143,7 @@ class CPSC2020ModelSettings:
     def __post_init__(self) -> None:
         if self.kind not in ("crnn", "seq_lab"):
             raise ValueError(f"model.kind must be 'crnn' or 'seq_lab', got {self.kind!r}")
-        if self.width < 4:
-            raise ValueError(f"model.width must be >= 4 filters, got {self.width}")
-        if self.rnn_hidden < 1:
-            raise ValueError(f"model.rnn_hidden must be >= 1, got {self.rnn_hidden}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"model.dropout must lie in [0, 1), got {self.dropout}")
-        if not 0 < self.threshold < 1:
-            raise ValueError(f"model.threshold must lie in (0, 1), got {self.threshold}")
+        check_crnn_fields(self.width, self.rnn_hidden, self.dropout, self.threshold)
 
 
 @dataclass(slots=True)

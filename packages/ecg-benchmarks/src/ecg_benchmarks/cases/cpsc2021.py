@@ -36,6 +36,7 @@ from ecg_benchmarks.cases._common import (
     TaskTrainer,
     TrainSettings,
     _plt,
+    build_datasets,
     check_device,
     fit,
     plot_confusion,
@@ -215,13 +216,15 @@ class CPSC2021Benchmark(Benchmark):
             "seed": d.split_seed,
             "train_ratio": s.train.train_ratio,
         }
-        if d.augment and s.task == "main":
-            kwargs["augment"] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
-        try:
-            cfg = CPSC2021TrainConfig(**kwargs)
-            return CPSC2021Dataset(cfg, training=True), CPSC2021Dataset(cfg, training=False)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise BenchmarkError(f"cannot build the CPSC2021 dataset from {path}: {exc}") from exc
+        augment = d.augment and s.task == "main"
+        return build_datasets(
+            CPSC2021Dataset,
+            CPSC2021TrainConfig,
+            kwargs,
+            augment=augment,
+            path=path,
+            what="the CPSC2021 dataset",
+        )
 
     def _model(self, s: CPSC2021Settings) -> Any:
         if s.task == "rr_lstm":

@@ -31,6 +31,7 @@ from ecg_benchmarks.cases._common import (
     TaskTrainer,
     TrainSettings,
     _plt,
+    build_datasets,
     check_device,
     fit,
     plot_per_class,
@@ -314,13 +315,14 @@ class LUDBBenchmark(Benchmark):
             "train_ratio": s.train.train_ratio,
             "lazy": d.lazy,
         }
-        if d.augment:
-            kwargs["augment"] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
-        try:
-            cfg = LUDBTrainConfig(**kwargs)
-            return LUDBDataset(cfg, training=True), LUDBDataset(cfg, training=False)
-        except (ValueError, TypeError, KeyError) as exc:
-            raise BenchmarkError(f"cannot build the LUDB dataset from {path}: {exc}") from exc
+        return build_datasets(
+            LUDBDataset,
+            LUDBTrainConfig,
+            kwargs,
+            augment=d.augment,
+            path=path,
+            what="the LUDB dataset",
+        )
 
     @staticmethod
     def _figures(

@@ -24,7 +24,12 @@ import numpy.typing as npt
 from torch.utils.data import Subset
 
 from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import TrainSettings, check_device, resolve_data_dir
+from ecg_benchmarks.cases._common import (
+    TRAIN_AUGMENT,
+    TrainSettings,
+    check_device,
+    resolve_data_dir,
+)
 from ecg_benchmarks.cases._multilabel import CRNNSettings, MultiLabelTask, ScoreFn, run_multilabel
 from ecg_benchmarks.runs import RunDir
 
@@ -157,7 +162,7 @@ class PTBXLBenchmark(Benchmark):
             "seed": s.seed,
         }
         if d.augment:
-            kwargs["augment"] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
+            kwargs["augment"] = dict(TRAIN_AUGMENT)
         try:
             train = PTBXLDataset(PTBXLTrainConfig(**kwargs, part="train"), training=True)
             classes = tuple(train.classes)

@@ -9,12 +9,16 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from ecg_signal._validation import check_probability
+
 __all__ = [
     "config_from",
     "check_seed",
     "check_fs_opt",
     "check_real",
     "check_pair",
+    "check_prob_pair",
+    "check_beta_shapes",
     "unknown_key_error",
     "as_dict",
 ]
@@ -109,6 +113,26 @@ def check_pair(
     if lo > hi:
         raise ValueError(f"{name} must satisfy low <= high, got {value!r}")
     return lo, hi
+
+
+def check_prob_pair(prob: Any, inner: str) -> tuple[float, float]:
+    """Return ``(batch_prob, inner_prob)`` from a pair or from one probability used for both.
+
+    ``inner`` names the second level in the error message ("lead", "segment").
+    """
+    if isinstance(prob, Sequence) and not isinstance(prob, (str, bytes)):
+        if len(prob) != 2:
+            raise ValueError(f"prob must be a probability or a pair (batch, {inner}), got {prob!r}")
+        return check_probability(prob[0], "prob[0]"), check_probability(prob[1], "prob[1]")
+    p = check_probability(prob, "prob")
+    return p, p
+
+
+def check_beta_shapes(alpha: Any, beta: Any) -> tuple[float, float | None]:
+    """Return the Beta shape parameters ``(alpha, beta)``, both > 0 (``beta`` may be None)."""
+    a = check_real(alpha, "alpha", low=0.0, low_open=True)
+    b = None if beta is None else check_real(beta, "beta", low=0.0, low_open=True)
+    return a, b
 
 
 def as_dict(config: Mapping[str, Any] | object | None) -> dict[str, Any]:

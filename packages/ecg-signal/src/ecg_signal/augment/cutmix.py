@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ecg_signal.augment._config import check_fs_opt, check_real, check_seed
+from ecg_signal.augment._config import check_beta_shapes, check_fs_opt, check_seed
 from ecg_signal.augment.base import Augmenter, AugmentOutput
 from ecg_signal.augment.mixup import pair_permutation, sample_beta
 
@@ -44,9 +44,7 @@ class CutMixConfig:
         self.fs = check_fs_opt(self.fs)
         if isinstance(self.num_mix, bool) or not isinstance(self.num_mix, int) or self.num_mix < 1:
             raise ValueError(f"num_mix must be an int >= 1, got {self.num_mix!r}")
-        self.alpha = check_real(self.alpha, "alpha", low=0.0, low_open=True)
-        if self.beta is not None:
-            self.beta = check_real(self.beta, "beta", low=0.0, low_open=True)
+        self.alpha, self.beta = check_beta_shapes(self.alpha, self.beta)
         self.seed = check_seed(self.seed)
 
 

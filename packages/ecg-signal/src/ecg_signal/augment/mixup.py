@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ecg_signal.augment._config import check_fs_opt, check_real, check_seed
+from ecg_signal.augment._config import check_beta_shapes, check_fs_opt, check_seed
 from ecg_signal.augment.base import Augmenter, AugmentOutput
 
 __all__ = ["Mixup", "MixupConfig", "pair_permutation", "sample_beta"]
@@ -39,9 +39,7 @@ class MixupConfig:
 
     def __post_init__(self) -> None:
         self.fs = check_fs_opt(self.fs)
-        self.alpha = check_real(self.alpha, "alpha", low=0.0, low_open=True)
-        if self.beta is not None:
-            self.beta = check_real(self.beta, "beta", low=0.0, low_open=True)
+        self.alpha, self.beta = check_beta_shapes(self.alpha, self.beta)
         self.seed = check_seed(self.seed)
 
 

@@ -8,20 +8,10 @@ from typing import Any
 
 import torch
 
-from ecg_signal._validation import check_probability
-from ecg_signal.augment._config import check_fs_opt, check_seed
+from ecg_signal.augment._config import check_fs_opt, check_prob_pair, check_seed
 from ecg_signal.augment.base import Augmenter, AugmentOutput
 
 __all__ = ["RandomFlip", "RandomFlipConfig"]
-
-
-def _prob_pair(prob: Any) -> tuple[float, float]:
-    if isinstance(prob, Sequence) and not isinstance(prob, (str, bytes)):
-        if len(prob) != 2:
-            raise ValueError(f"prob must be a probability or a pair (batch, lead), got {prob!r}")
-        return check_probability(prob[0], "prob[0]"), check_probability(prob[1], "prob[1]")
-    p = check_probability(prob, "prob")
-    return p, p
 
 
 @dataclass(slots=True)
@@ -47,7 +37,7 @@ class RandomFlipConfig:
         self.fs = check_fs_opt(self.fs)
         if not isinstance(self.per_channel, bool):
             raise TypeError(f"per_channel must be a bool, got {self.per_channel!r}")
-        self.prob = _prob_pair(self.prob)
+        self.prob = check_prob_pair(self.prob, "lead")
         self.seed = check_seed(self.seed)
 
 
@@ -73,8 +63,8 @@ class RandomFlip(Augmenter):
         seed: int | None = None,
         generator: torch.Generator | None = None,
     ) -> None:
-        cfg = RandomFlipConfig(fs, per_channel, _prob_pair(prob), inplace, seed)
-        probs = _prob_pair(cfg.prob)
+        cfg = RandomFlipConfig(fs, per_channel, check_prob_pair(prob, "lead"), inplace, seed)
+        probs = check_prob_pair(cfg.prob, "lead")
         super().__init__(probs[0], cfg.inplace, seed=cfg.seed, generator=generator)
         self.config = cfg
         self.per_channel = cfg.per_channel

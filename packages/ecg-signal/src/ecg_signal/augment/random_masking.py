@@ -13,20 +13,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from ecg_signal._validation import check_probability
-from ecg_signal.augment._config import check_fs_opt, check_pair, check_real, check_seed
+from ecg_signal.augment._config import (
+    check_fs_opt,
+    check_pair,
+    check_prob_pair,
+    check_real,
+    check_seed,
+)
 from ecg_signal.augment.base import Augmenter, AugmentOutput
 
 __all__ = ["RandomMasking", "RandomMaskingConfig", "intervals_to_mask"]
-
-
-def _prob_pair(prob: Any) -> tuple[float, float]:
-    if isinstance(prob, Sequence) and not isinstance(prob, (str, bytes)):
-        if len(prob) != 2:
-            raise ValueError(f"prob must be a probability or a pair (batch, segment), got {prob!r}")
-        return check_probability(prob[0], "prob[0]"), check_probability(prob[1], "prob[1]")
-    p = check_probability(prob, "prob")
-    return p, p
 
 
 @dataclass(slots=True)
@@ -60,7 +56,7 @@ class RandomMaskingConfig:
         self.mask_value = check_real(self.mask_value, "mask_value")
         self.extra_mask_value = check_real(self.extra_mask_value, "extra_mask_value")
         self.mask_width = check_pair(self.mask_width, "mask_width", low=1e-9, units="s")
-        self.prob = _prob_pair(self.prob)
+        self.prob = check_prob_pair(self.prob, "segment")
         if not isinstance(self.mask_extras, bool):
             raise TypeError(f"mask_extras must be a bool, got {self.mask_extras!r}")
         self.seed = check_seed(self.seed)
@@ -120,13 +116,13 @@ class RandomMasking(Augmenter):
             fs,
             mask_value,
             mask_width,
-            _prob_pair(prob),
+            check_prob_pair(prob, "segment"),
             mask_extras,
             extra_mask_value,
             inplace,
             seed,
         )
-        probs = _prob_pair(cfg.prob)
+        probs = check_prob_pair(cfg.prob, "segment")
         super().__init__(probs[0], cfg.inplace, seed=cfg.seed, generator=generator)
         self.config = cfg
         self.fs = float(fs)
