@@ -64,6 +64,7 @@ def small_config(name: str) -> Any:
     if name in ("ECG_UNET", "ECG_SUBTRACT_UNET"):
         return {
             "init_num_filters": 4,
+            "init_filter_length": 9,
             "num_filters": [8, 16],
             "down_scales": [2, 2],
             "filter_lengths": [9, 9],

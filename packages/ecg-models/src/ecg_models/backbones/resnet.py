@@ -502,10 +502,11 @@ def resnet_stanford_config() -> ResNetConfig:
 
 
 def resnet_nature_comm_config() -> ResNetConfig:
-    """Nature Comm. ResNet (Ribeiro 2020, as in torch_ecg): ResNet-34 depths, kernel 17, no stem
-    subsampling, stride 4 per stage, max-pool shortcuts, filters 128/192/256/320, dropout 0.2."""
+    """Nature Comm. ResNet (Ribeiro 2020, as in torch_ecg): a 64-channel stem, then four residual
+    blocks (one per stage, as in the paper and torch_ecg), kernel 17, no stem subsampling,
+    stride 4 per stage, max-pool shortcuts, filters 128/192/256/320, dropout 0.2."""
     return _r(
-        num_blocks=[3, 4, 6, 3],
+        num_blocks=[1, 1, 1, 1],
         filters=[128, 192, 256, 320],
         filter_lengths=17,
         subsample_lengths=4,
@@ -519,11 +520,15 @@ def resnet_nature_comm_config() -> ResNetConfig:
 
 
 def _nc(building_block: str, attention: str | None) -> ResNetConfig:
+    """A Nature Comm. variant as torch_ecg builds it: its attention and bottleneck blocks use
+    strided 1x1 convolution shortcuts and an attention reduction of 8; bottleneck stages keep the
+    base filters 128/192/256/320 and expand them x4 (512/768/1024/1280 output channels)."""
     c = resnet_nature_comm_config()
     c.building_block = [building_block] * 4
     c.attention = [attention] * 4
-    if building_block == "bottleneck":
-        c.filters = [32, 48, 64, 80]  # x4 expansion: 128/192/256/320 output channels
+    c.attention_reduction = 8
+    if building_block == "bottleneck" or attention is not None:
+        c.shortcut = "conv"
     c.validate()
     return c
 

@@ -266,7 +266,8 @@ class CRNNConfig(ConfigMixin):
 
     Attributes:
         fs: the sampling rate (Hz) the config is designed for.
-        cnn, rnn, attn, head: the parts (see their classes).
+        cnn, rnn, attn, head: the parts (see their classes); the default head has one hidden
+            layer of 1024 units (mish), as torch_ecg's ``ECG_CRNN_CONFIG.clf``.
         global_pool: ``max``, ``avg``, ``attention`` (classification) or ``none`` (sequence
             tagging: one output per backbone time step).
         recover_length: for ``global_pool="none"``, interpolate outputs back to the input length.
@@ -280,7 +281,7 @@ class CRNNConfig(ConfigMixin):
     rnn: RNNConfig = field(default_factory=RNNConfig)
     attn: AttentionConfig = field(default_factory=AttentionConfig)
     global_pool: str = "max"
-    head: HeadConfig = field(default_factory=HeadConfig)
+    head: HeadConfig = field(default_factory=lambda: HeadConfig(hidden_sizes=[1024]))
     recover_length: bool = False
     multilabel: bool = True
     threshold: float = 0.5

@@ -24,18 +24,37 @@ from ecg_models.models.crnn import (
 __all__ = ["SeqLabNetConfig", "ECG_SEQ_LAB_NET", "ECG_SEQ_LAB_NET_CONFIG"]
 
 
+def _default_cnn() -> CNNConfig:
+    """MultiScopicNet with 16/32/64 filters per branch (torch_ecg's ``ECG_SEQ_LAB_NET_CONFIG``;
+    the classification default has 96/192/384), stored as variant ``"multi_scopic"``."""
+    from ecg_models.backbones.multi_scopic import MultiScopicConfig
+
+    cnn = CNNConfig(name="multi_scopic")
+    cnn.add("multi_scopic", MultiScopicConfig(filters=[[16, 32, 64]] * 3), base="multi_scopic")
+    return cnn
+
+
 @dataclass(slots=True)
 class SeqLabNetConfig(CRNNConfig):
     """Config of :class:`ECG_SEQ_LAB_NET`: a :class:`CRNNConfig` with ``global_pool="none"``
-    and ``recover_length=True`` by default (see :class:`CRNNConfig` for the fields)."""
+    and ``recover_length=True`` by default (see :class:`CRNNConfig` for the fields).
 
-    cnn: CNNConfig = field(default_factory=lambda: CNNConfig(name="multi_scopic"))
+    The defaults follow torch_ecg's ``ECG_SEQ_LAB_NET_CONFIG``: MultiScopicNet with 16/32/64
+    filters per branch, a 2-layer bidirectional LSTM (256 units), squeeze-excitation
+    (reduction 8) and a head with hidden layers 256 and 64 (mish, dropout 0.2).
+    """
+
+    cnn: CNNConfig = field(default_factory=_default_cnn)
     rnn: RNNConfig = field(
-        default_factory=lambda: RNNConfig(name="lstm", hidden_size=64, bidirectional=True)
+        default_factory=lambda: RNNConfig(
+            name="lstm", hidden_size=256, num_layers=2, bidirectional=True
+        )
     )
-    attn: AttentionConfig = field(default_factory=lambda: AttentionConfig(name="none"))
+    attn: AttentionConfig = field(default_factory=lambda: AttentionConfig(name="se", reduction=8))
     global_pool: str = "none"
-    head: HeadConfig = field(default_factory=lambda: HeadConfig(hidden_sizes=[32], dropout=0.1))
+    head: HeadConfig = field(
+        default_factory=lambda: HeadConfig(hidden_sizes=[256, 64], dropout=0.2)
+    )
     recover_length: bool = True
     multilabel: bool = False
     min_duration_ms: float = 40.0

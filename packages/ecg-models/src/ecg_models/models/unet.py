@@ -57,11 +57,11 @@ class UNetConfig(ConfigMixin):
     """
 
     fs: float = 500.0
-    init_num_filters: int = 16
-    init_filter_length: int = 9
-    num_filters: list[int] = field(default_factory=lambda: [32, 64, 128, 256])
+    init_num_filters: int = 4
+    init_filter_length: int = 25
+    num_filters: list[int] = field(default_factory=lambda: [8, 16, 32, 64])
     down_scales: list[int] = field(default_factory=lambda: [2, 2, 2, 2])
-    filter_lengths: list[int] = field(default_factory=lambda: [9, 9, 9, 9])
+    filter_lengths: list[int] = field(default_factory=lambda: [15, 15, 15, 15])
     convs_per_block: int = 2
     up_mode: str = "nearest"
     out_filter_length: int = 9
@@ -89,10 +89,17 @@ class UNetConfig(ConfigMixin):
         check_int("out_filter_length", self.out_filter_length)
 
 
-#: default config of :class:`ECG_UNET`.
+#: default config of :class:`ECG_UNET`: torch_ecg's ``ECG_UNET_VANILLA_CONFIG`` (4 initial
+#: filters of length 25, down blocks of 8/16/32/64 filters of length 15).
 ECG_UNET_CONFIG = UNetConfig()
 #: default config of :class:`ECG_SUBTRACT_UNET` (three convolutions per block).
-ECG_SUBTRACT_UNET_CONFIG = UNetConfig(convs_per_block=3)
+ECG_SUBTRACT_UNET_CONFIG = UNetConfig(
+    init_num_filters=16,
+    init_filter_length=9,
+    num_filters=[32, 64, 128, 256],
+    filter_lengths=[9, 9, 9, 9],
+    convs_per_block=3,
+)
 
 
 class _Up(nn.Module):

@@ -1,0 +1,139 @@
+"""Parameter parity of the five models compared with torch_ecg 0.0.33 (bench/models_vs_torch_ecg.py).
+
+The pinned counts are ours; the torch_ecg count measured by the bench (12 leads, the same
+classes) is noted next to each, with the reason of any difference. The architecture is meant to
+match, so each count must stay within 1% of torch_ecg's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from ecg_models.models.crnn import ECG_CRNN
+from ecg_models.models.seq_lab_net import ECG_SEQ_LAB_NET
+from ecg_models.models.unet import ECG_UNET
+from ecg_models.registry import create_backbone
+
+CRNN_CLASSES = ["NSR", "AF", "IAVB", "LBBB", "RBBB", "PAC", "PVC", "STD", "STE"]
+
+#: name -> (our parameter count, torch_ecg 0.0.33's count).
+PINNED: dict[str, tuple[int, int]] = {
+    # ECG_CRNN default: resnet_nature_comm_bottle_neck_se + SE + max pool + head [1024], 9 classes.
+    # torch_ecg: 10,450,729 (its stem conv has a bias before batch norm: +64).
+    "crnn": (10_450_665, 10_450_729),
+    # TResNet-P backbone. torch_ecg: 8,056,741 (its SE in basic blocks reduces by 8; ours by 4,
+    # as in the TResNet paper: +3,885).
+    "tresnetP": (8_060_626, 8_056_741),
+    # MultiScopicNet backbone (CPSC2019). torch_ecg: 6,737,760 (it adds a batch norm after each
+    # block: 2 * 3 * (96 + 192 + 384) = 4,032 more).
+    "multi_scopic": (6_733_728, 6_737_760),
+    # ECG_SEQ_LAB_NET default, 1 class. torch_ecg: 2,906,193 (batch norms after the MultiScopic
+    # blocks: 2 * 3 * (16 + 32 + 64) = 672 more).
+    "seq_lab_net": (2_905_521, 2_906_193),
+    # ECG_UNET default, 4 classes. torch_ecg: 206,860 (conv biases before batch norm, 368, and a
+    # batch norm on the output conv, 8).
+    "unet": (206_484, 206_860),
+}
+
+
+def _build(name: str) -> nn.Module:
+    if name == "crnn":
+        return ECG_CRNN(CRNN_CLASSES, 12)
+    if name in ("tresnetP", "multi_scopic"):
+        return create_backbone(name, in_channels=12)
+    if name == "seq_lab_net":
+        return ECG_SEQ_LAB_NET(["N"], 12)
+    if name == "unet":
+        return ECG_UNET(["p", "N", "t", "i"], 12)
+    raise ValueError(name)
+
+
+def _count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_parameter_count_is_pinned_and_within_1pct_of_torch_ecg(name: str) -> None:
+    ours, theirs = PINNED[name]
+    assert abs(ours - theirs) / theirs < 0.01
+    assert _count(_build(name)) == ours
+
+
+def _conv(cin: int, cout: int, k: int, bias: bool) -> int:
+    return cin * cout * k + (cout if bias else 0)
+
+
+def _bn(c: int) -> int:
+    return 2 * c
+
+
+def test_unet_count_by_hand() -> None:
+    # init block 12 -> 4 -> 4 (k 25), down 4 -> 8 -> 16 -> 32 -> 64 (k 15, two convs each), up
+    # blocks concatenate the skip, output conv 4 -> 4 (k 9, with bias); convs before batch norm
+    # have no bias.
+    def double(cin: int, cout: int, k: int) -> int:
+        return _conv(cin, cout, k, False) + _conv(cout, cout, k, False) + 2 * _bn(cout)
+
+    n = double(12, 4, 25)
+    chans = [4, 8, 16, 32, 64]
+    n += sum(double(chans[i], chans[i + 1], 15) for i in range(4))
+    n += sum(double(chans[i + 1] + chans[i], chans[i], 15) for i in range(4))
+    n += _conv(4, 4, 9, True)
+    assert n == PINNED["unet"][0]
+
+
+def test_crnn_count_by_hand() -> None:
+    # stem 12 -> 64 (k 17), four bottleneck stages with base 128/192/256/320 and x4 expansion,
+    # stride 4 on the k-17 conv, strided 1x1 conv shortcuts, SE (reduction 8) in each block; SE
+    # on the 1280 features; head 1280 -> 1024 -> 9.
+    def se(c: int) -> int:
+        return _conv(c, c // 8, 1, True) + _conv(c // 8, c, 1, True)
+
+    n = _conv(12, 64, 17, False) + _bn(64)
+    cin = 64
+    for base in (128, 192, 256, 320):
+        out = 4 * base
+        n += _conv(cin, base, 1, False) + _bn(base)
+        n += _conv(base, base, 17, False) + _bn(base)
+        n += _conv(base, out, 1, False) + _bn(out)
+        n += se(out)
+        n += _conv(cin, out, 1, False) + _bn(out)
+        cin = out
+    n += se(1280)
+    n += 1280 * 1024 + 1024 + 1024 * 9 + 9
+    assert n == PINNED["crnn"][0]
+
+
+def test_seq_lab_net_lstm_and_head_by_hand() -> None:
+    model = ECG_SEQ_LAB_NET(["N"], 12)
+
+    def lstm_layer(cin: int, h: int) -> int:  # weights + both biases, both directions
+        return 2 * (4 * h * (cin + h) + 8 * h)
+
+    assert model.rnn is not None
+    assert _count(model.rnn) == lstm_layer(192, 256) + lstm_layer(512, 256)
+    head = 512 * 256 + 256 + 256 * 64 + 64 + 64 * 1 + 1
+    assert _count(model.head) == head
+    # MultiScopicNet, three branches of blocks (1, 2, 3 convs; k 11, 7, 5; 16/32/64 filters),
+    # conv biases, no batch norm
+    branch = _conv(12, 16, 11, True) + _conv(16, 32, 7, True) + _conv(32, 32, 7, True)
+    branch += _conv(32, 64, 5, True) + 2 * _conv(64, 64, 5, True)
+    assert _count(model.backbone) == 3 * branch
+    se = _conv(512, 64, 1, True) + _conv(64, 512, 1, True)
+    total = 3 * branch + lstm_layer(192, 256) + lstm_layer(512, 256) + se + head
+    assert total == PINNED["seq_lab_net"][0]
+
+
+def test_default_models_run_on_a_short_batch() -> None:
+    # a forward pass on a small input gives the documented output shapes
+    x = torch.randn(2, 12, 1000)
+    shapes: dict[str, Any] = {}
+    for name in ("crnn", "seq_lab_net", "unet"):
+        model = _build(name).eval()
+        with torch.no_grad():
+            shapes[name] = tuple(model(x).shape)
+    assert shapes == {"crnn": (2, 9), "seq_lab_net": (2, 1000, 1), "unet": (2, 1000, 4)}
