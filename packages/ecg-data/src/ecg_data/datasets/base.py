@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import hashlib
 import math
 import numbers
@@ -235,55 +234,28 @@ def fix_length(
     return out, 0
 
 
-@functools.lru_cache(maxsize=64)
-def _butter_sos(
-    order: int, lo: float | None, hi: float | None, fs: float
-) -> npt.NDArray[np.float64] | None:
-    """Butterworth SOS of the band (designed once per (order, band, fs): the design costs more
-    than filtering a 10-s 12-lead record). ``hi`` at or above Nyquist is dropped. Read-only."""
-    from scipy.signal import butter
-
-    if hi is not None and hi >= fs / 2.0:
-        hi = None
-    if lo is not None and hi is not None:
-        sos = butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos")
-    elif lo is not None:
-        sos = butter(order, lo, btype="highpass", fs=fs, output="sos")
-    elif hi is not None:
-        sos = butter(order, hi, btype="lowpass", fs=fs, output="sos")
-    else:
-        return None
-    out = np.asarray(sos, dtype=np.float64)
-    out.setflags(write=False)
-    return out
-
-
 def apply_preproc(
     sig: npt.NDArray[np.float32], fs: float, cfg: PreprocCfg
 ) -> npt.NDArray[np.float32]:
-    """Filter and normalize ``sig`` (leads, samples) as configured by ``cfg`` (through
-    ``ecg_signal``'s PreprocManager when ``cfg.manager`` is set)."""
+    """Filter and normalize ``sig`` (leads, samples) as configured by ``cfg`` with ecg-signal's
+    preprocessors (its ``bandpass`` and ``normalize``, or its PreprocManager when ``cfg.manager``
+    is set)."""
     if cfg.manager is not None:
         from ecg_signal.preprocess.manager import PreprocManager
 
         res, _ = PreprocManager.from_config(cfg.manager)(np.asarray(sig, dtype=np.float64), fs)
         return np.ascontiguousarray(res, dtype=np.float32)
-    out = np.asarray(sig, dtype=np.float64)
-    if cfg.bandpass is not None and out.shape[-1] > 3 * (2 * cfg.order + 1):
-        from scipy.signal import sosfiltfilt
+    from ecg_signal.preprocess import bandpass, normalize
 
+    out: npt.NDArray[np.floating[Any]] = np.asarray(sig, dtype=np.float64)
+    if cfg.bandpass is not None and out.shape[-1] > 3 * (2 * cfg.order + 1):
         lo, hi = cfg.bandpass
-        sos = _butter_sos(int(cfg.order), lo, hi, float(fs))
-        if sos is not None:
-            out = sosfiltfilt(sos.copy(), out, axis=-1)  # scipy needs a writable sos
-    if cfg.normalize == "z-score":
-        mu = out.mean(axis=-1, keepdims=True)
-        sd = out.std(axis=-1, keepdims=True)
-        out = (out - mu) / np.where(sd > 1e-8, sd, 1.0)
-    elif cfg.normalize == "min-max":
-        lo_v = out.min(axis=-1, keepdims=True)
-        rng = out.max(axis=-1, keepdims=True) - lo_v
-        out = (out - lo_v) / np.where(rng > 1e-8, rng, 1.0)
+        if hi is not None and hi >= fs / 2.0:  # a band edge at or above Nyquist is dropped
+            hi = None
+        if lo is not None or hi is not None:
+            out = bandpass(out, float(fs), lo, hi, order=int(cfg.order))
+    if cfg.normalize is not None:
+        out = normalize(out, method=cfg.normalize)
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
