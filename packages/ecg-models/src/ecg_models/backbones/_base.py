@@ -108,7 +108,8 @@ class SeqBackbone(Backbone):
         if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
             raise ValueError(f"seq_len must be a positive int (samples), got {seq_len!r}")
         stages = self.stages
-        assert isinstance(stages, nn.Module)  # set by every subclass
+        if not isinstance(stages, nn.Module):  # set by every subclass
+            raise TypeError(f"{type(self).__name__}.stages must be an nn.Module, got {stages!r}")
         n = module_output_length(stages, seq_len)
         if n < 1:
             raise ValueError(f"input of {seq_len} samples is shorter than the receptive field")

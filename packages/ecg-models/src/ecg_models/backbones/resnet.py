@@ -251,7 +251,8 @@ class _ResidualBlock(SeqLenModule):
 
     def output_length(self, seq_len: int) -> int:
         main = self.main
-        assert isinstance(main, nn.Module)  # set by every subclass
+        if not isinstance(main, nn.Module):  # set by every subclass
+            raise TypeError(f"{type(self).__name__}.main must be an nn.Module, got {main!r}")
         return module_output_length(main, seq_len)
 
     def forward(self, x: Tensor) -> Tensor:

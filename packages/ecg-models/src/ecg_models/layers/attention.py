@@ -178,7 +178,8 @@ class CBAMBlock(SeqLenModule):
             pooled = x.mean(dim=-1, keepdim=True) if p == "avg" else x.amax(dim=-1, keepdim=True)
             a: Tensor = self.mlp(pooled)
             att = a if att is None else att + a
-        assert att is not None  # pool_types is validated non-empty
+        if att is None:  # unreachable: pool_types is validated non-empty
+            raise RuntimeError("CBAM needs at least one pool type")
         x = x * torch.sigmoid(att)
         if self.spatial is not None:
             maps = torch.cat([x.amax(dim=1, keepdim=True), x.mean(dim=1, keepdim=True)], dim=1)
