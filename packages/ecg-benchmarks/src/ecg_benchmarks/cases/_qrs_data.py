@@ -61,15 +61,11 @@ def preprocess(sig: FloatArray, fs: float, clip: float = 5.0) -> FloatArray:
 
 
 def qrs_mask(rpeaks: IntArray, n_samples: int, fs: float, half_width_s: float) -> FloatArray:
-    """QRS regions (R peak +- ``half_width_s``) as a ``(n_samples // REDUCTION, 1)`` 0/1 mask."""
-    n = n_samples // REDUCTION
-    mask = np.zeros((n, 1), dtype=np.float32)
-    half = round(half_width_s * fs)
-    for p in np.asarray(rpeaks, dtype=np.int64):
-        lo, hi = max(0, (int(p) - half) // REDUCTION), min(n, (int(p) + half) // REDUCTION + 1)
-        if hi > lo:
-            mask[lo:hi] = 1.0
-    return mask
+    """QRS regions (R peak +- ``half_width_s``) as a ``(n_samples // REDUCTION, 1)`` 0/1 mask: the
+    label rule of ecg-data's CPSC2019Dataset (:func:`ecg_data.datasets.cpsc2019.qrs_mask`)."""
+    from ecg_data.datasets.cpsc2019 import qrs_mask as _mask
+
+    return _mask(np.asarray(rpeaks, dtype=np.int64), n_samples, round(half_width_s * fs), REDUCTION)
 
 
 def sample_root(explicit: str | None = None) -> Path | None:
