@@ -7,7 +7,7 @@ import hashlib
 import json
 import numbers
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, Self, TypeVar
 
@@ -21,6 +21,7 @@ from ecg_data.datasets.base import (
     check_split_fraction,
     config_from,
 )
+from ecg_data.readers.base import default_cache_dir
 
 __all__ = [
     "check_db_dir",
@@ -37,6 +38,10 @@ __all__ = [
     "check_index",
     "augment_item",
     "ArrayCache",
+    "dataset_cache",
+    "cached_array",
+    "source_id",
+    "check_cache_fields",
 ]
 
 
@@ -224,3 +229,64 @@ class ArrayCache:
         with open(tmp, "wb") as fh:
             np.save(fh, np.asarray(arr, dtype=np.float32), allow_pickle=False)
         os.replace(tmp, path)
+
+
+def dataset_cache(
+    use_cache: bool,
+    cache_dir: str | os.PathLike[str] | None,
+    namespace: str,
+    db_dir: str | os.PathLike[str] | None = None,
+) -> ArrayCache:
+    """The preprocessed-array cache of a Dataset: ``<cache_dir>/datasets/<namespace>``
+    (``cache_dir`` defaults to :func:`~ecg_data.readers.base.default_cache_dir`; the reader's own
+    metadata cache uses ``cache_dir`` itself); disabled unless ``use_cache``.
+
+    Raises:
+        ValueError: the cache folder would lie inside ``db_dir`` (the database is never written).
+    """
+    if not use_cache:
+        return ArrayCache(None, namespace)
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cache = ArrayCache(root.expanduser() / "datasets", namespace)
+    if db_dir is not None and cache.folder is not None:
+        db = Path(db_dir).expanduser().resolve()
+        if cache.folder.resolve().is_relative_to(db):
+            raise ValueError(
+                f"cache_dir must not be inside db_dir (the database folder is never written): "
+                f"cache folder {cache.folder} is inside {db}"
+            )
+    return cache
+
+
+def source_id(reader: Any) -> str:
+    """Identity of a Dataset's data source for cache keys: the resolved database folder, or the
+    reader's ``repr`` when it has none (synthetic databases; their config is in the key too)."""
+    db_dir = getattr(reader, "db_dir", None)
+    return f"{type(reader).__name__}:{db_dir if db_dir is not None else repr(reader)}"
+
+
+def cached_array(
+    cache: ArrayCache,
+    description: Mapping[str, Any],
+    compute: Callable[[], npt.NDArray[np.float32]],
+) -> npt.NDArray[np.float32]:
+    """``cache.get(description)``, else ``compute()`` stored under ``description``.
+
+    ``description`` must name everything the array depends on (data source, record, window in
+    source samples, fs in Hz, leads, preprocessing), so that a changed field gives a new key.
+    """
+    arr = cache.get(description)
+    if arr is None:
+        arr = np.ascontiguousarray(compute(), dtype=np.float32)
+        cache.put(description, arr)
+    return arr
+
+
+def check_cache_fields(use_cache: Any, cache_dir: Any) -> None:
+    """``use_cache`` is a bool and ``cache_dir`` a path or ``None``."""
+    if not isinstance(use_cache, bool):
+        raise TypeError(f"use_cache must be a bool, got {use_cache!r} ({type(use_cache).__name__})")
+    if cache_dir is not None and not isinstance(cache_dir, str | os.PathLike):
+        raise TypeError(
+            f"cache_dir must be a path (str or os.PathLike) or None, got {type(cache_dir).__name__}"
+        )

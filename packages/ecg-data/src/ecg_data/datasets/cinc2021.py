@@ -18,11 +18,15 @@ from torch.utils.data import Dataset
 from ecg_data.datasets._common import (
     FromConfigMixin,
     apply_overrides,
+    cached_array,
+    check_cache_fields,
     check_db_dir,
     check_fs,
     check_index,
     check_run_fields,
+    dataset_cache,
     require_db_dir,
+    source_id,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -63,7 +67,12 @@ class CINC2021TrainConfig(FromConfigMixin):
         leads: lead names, or a lead count of the challenge (12, 6, 4, 3, 2).
         classes: class abbreviations or SNOMED CT codes (default: the scored classes).
         preproc / augment: preprocessing of every item / augmentation of training items.
-        training, lazy, seed, train_ratio, cache_dir: as in every Dataset config.
+        training, lazy, seed, train_ratio: as in every Dataset config.
+        use_cache: cache the preprocessed records (resampled to ``fs``) as ``.npy`` files in
+            ``<cache_dir>/datasets/<cinc2021|cinc2020>`` (key: SHA-256 of the data source, record, window,
+            fs, leads and preprocessing; atomic writes); off by default.
+        cache_dir: cache folder of the reader (metadata) and of ``use_cache`` (default
+            platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
     """
 
     db_dir: str | os.PathLike[str] | None = None
@@ -77,6 +86,7 @@ class CINC2021TrainConfig(FromConfigMixin):
     lazy: bool = True
     seed: int = 42
     train_ratio: float = 0.8
+    use_cache: bool = False
     cache_dir: str | None = None
 
     def __post_init__(self) -> None:
@@ -111,6 +121,7 @@ class CINC2021TrainConfig(FromConfigMixin):
                 f"classes must be a non-empty sequence of abbreviations/codes, got {self.classes!r}"
             )
         check_run_fields(self)
+        check_cache_fields(self.use_cache, self.cache_dir)
 
 
 @dataclass(slots=True)
@@ -157,6 +168,7 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             list(cfg.leads) if not isinstance(cfg.leads, int) else list(LEAD_SETS[cfg.leads])
         )
         self.reader = self.reader_cls(db_dir, cache_dir=cfg.cache_dir)
+        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, self.reader_cls.name, db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self._epoch = 0
@@ -184,11 +196,26 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self._epoch = int(epoch)
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
-        sig = self.reader.load_data(rec, leads=self.leads)
+        """Preprocessed record (leads, samples at ``fs``), through the disk cache if enabled."""
         src_fs = self.reader.get_fs(rec)
-        if src_fs != self.fs:
-            sig = resample_signal(sig, src_fs, self.fs)
-        return apply_preproc(sig, self.fs, self.config.preproc)
+        desc = {
+            "source": source_id(self.reader),
+            "rec": rec,
+            "a": 0,
+            "b": self.reader.get_siglen(rec),
+            "src_fs": src_fs,
+            "fs": self.fs,
+            "leads": self.leads,
+            "preproc": repr(self.config.preproc),
+        }
+
+        def compute() -> npt.NDArray[np.float32]:
+            sig = self.reader.load_data(rec, leads=self.leads)
+            if src_fs != self.fs:
+                sig = resample_signal(sig, src_fs, self.fs)
+            return apply_preproc(sig, self.fs, self.config.preproc)
+
+        return cached_array(self._disk, desc, compute)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         index = check_index(index, len(self))

@@ -19,11 +19,15 @@ from ecg_data.datasets._common import (
     FromConfigMixin,
     apply_overrides,
     augment_item,
+    cached_array,
+    check_cache_fields,
     check_db_dir,
     check_fs,
     check_index,
     check_int,
     check_run_fields,
+    dataset_cache,
+    source_id,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -53,7 +57,11 @@ class CPSC2019TrainConfig(FromConfigMixin):
         preproc: preprocessing of every item; augment: random augmentation of training items.
         training: training part (else validation); lazy: read on access (else preload).
         seed: split and augmentation seed; train_ratio: fraction of records used for training.
-        cache_dir: cache folder (default platformdirs), never ``db_dir``.
+        use_cache: cache the preprocessed records (resampled to ``fs``) as ``.npy`` files in
+            ``<cache_dir>/datasets/cpsc2019`` (key: SHA-256 of the data source, record, window,
+            fs, leads and preprocessing; atomic writes); off by default.
+        cache_dir: cache folder of the reader (metadata) and of ``use_cache`` (default
+            platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
         synthetic_records: number of records of the :class:`~ecg_data.readers.synthetic.SyntheticDB`
             (single lead, 500 Hz, 10 s) used when ``db_dir`` is None.
     """
@@ -70,6 +78,7 @@ class CPSC2019TrainConfig(FromConfigMixin):
     lazy: bool = True
     seed: int = 42
     train_ratio: float = 0.8
+    use_cache: bool = False
     cache_dir: str | None = None
     synthetic_records: int = 100
 
@@ -95,6 +104,7 @@ class CPSC2019TrainConfig(FromConfigMixin):
                 f"leads must be ('ECG',) for CPSC2019 (single lead), got {self.leads!r}"
             )
         check_run_fields(self)
+        check_cache_fields(self.use_cache, self.cache_dir)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(CPSC2019TrainCfg); c.db_dir = ...``.
@@ -143,6 +153,7 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             )
         else:
             self.reader = CPSC2019(cfg.db_dir, cache_dir=cfg.cache_dir)
+        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "cpsc2019", cfg.db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self._epoch = 0
@@ -158,7 +169,8 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self._epoch = int(epoch)
 
     def _load(self, rec: str) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        sig = self.reader.load_data(rec)
+        """Preprocessed record (1, samples at ``fs``), through the disk cache if enabled, and its
+        R peaks at ``fs`` (always from the annotations)."""
         peaks = (
             self.reader.rpeaks(rec)
             if isinstance(self.reader, SyntheticDB)
@@ -166,10 +178,25 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         )
         src_fs = self.reader.get_fs(rec)
         if src_fs != self.fs:
-            sig = resample_signal(sig, src_fs, self.fs)
             peaks = np.round(peaks * (self.fs / src_fs)).astype(np.int64)
-        sig = apply_preproc(sig, self.fs, self.config.preproc)
-        return sig, peaks
+        desc = {
+            "source": source_id(self.reader),
+            "rec": rec,
+            "a": 0,
+            "b": self.reader.get_siglen(rec),
+            "src_fs": src_fs,
+            "fs": self.fs,
+            "leads": list(self.reader.get_lead_names(rec)),
+            "preproc": repr(self.config.preproc),
+        }
+
+        def compute() -> npt.NDArray[np.float32]:
+            sig = self.reader.load_data(rec)
+            if src_fs != self.fs:
+                sig = resample_signal(sig, src_fs, self.fs)
+            return apply_preproc(sig, self.fs, self.config.preproc)
+
+        return cached_array(self._disk, desc, compute), peaks
 
     def _item(self, index: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         index = check_index(index, len(self))

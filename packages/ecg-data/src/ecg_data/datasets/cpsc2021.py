@@ -29,10 +29,11 @@ import torch
 from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
-    ArrayCache,
     FromConfigMixin,
     apply_overrides,
     augment_item,
+    cached_array,
+    check_cache_fields,
     check_choice,
     check_db_dir,
     check_fs,
@@ -40,7 +41,9 @@ from ecg_data.datasets._common import (
     check_int,
     check_leads,
     check_run_fields,
+    dataset_cache,
     require_db_dir,
+    source_id,
     window_starts,
 )
 from ecg_data.datasets.base import (
@@ -51,7 +54,6 @@ from ecg_data.datasets.base import (
     split_records,
 )
 from ecg_data.datasets.cpsc2019 import qrs_mask
-from ecg_data.readers.base import default_cache_dir
 from ecg_data.readers.cpsc2021 import CPSC2021
 
 __all__ = ["CPSC2021TrainConfig", "CPSC2021TrainCfg", "CPSC2021Dataset", "CPSC2021_TASKS"]
@@ -79,7 +81,11 @@ class CPSC2021TrainConfig(FromConfigMixin):
         preproc, augment: preprocessing of every item, augmentation of training items.
         training, lazy: training part (else validation); read on access (else preload).
         seed, train_ratio: subject-disjoint split (see ``split_records``).
-        cache_dir: folder of the optional cache of preprocessed windows (``use_cache``).
+        use_cache: cache the preprocessed windows as ``.npy`` files in
+            ``<cache_dir>/datasets/cpsc2021`` (key: SHA-256 of the database folder, record, window,
+            fs, leads and preprocessing; atomic writes); off by default.
+        cache_dir: cache folder of the reader (metadata) and of ``use_cache`` (default
+            platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
     """
 
     db_dir: str | os.PathLike[str] | None = None
@@ -138,6 +144,7 @@ class CPSC2021TrainConfig(FromConfigMixin):
         if isinstance(w, bool) or not isinstance(w, numbers.Real) or not 0 < float(w) <= 100:
             raise ValueError(f"boundary_weight must be in (0, 100], got {w!r}")
         check_run_fields(self)
+        check_cache_fields(self.use_cache, self.cache_dir)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(CPSC2021TrainCfg); c.db_dir = ...``.
@@ -179,10 +186,7 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
         self.reader = CPSC2021(db_dir, cache_dir=cfg.cache_dir)
         groups = {rec: self.reader.get_subject(rec) for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
-        self._cache = ArrayCache(
-            (cfg.cache_dir or default_cache_dir() / "datasets") if cfg.use_cache else None,
-            "cpsc2021",
-        )
+        self._cache = dataset_cache(cfg.use_cache, cfg.cache_dir, "cpsc2021", db_dir)
         self._epoch = 0
         self._ann: dict[
             str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], list[tuple[int, int]]]
@@ -256,6 +260,7 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
         a = int(round(start * src_fs / self.fs))
         b = min(siglen, a + int(round(self.input_len * src_fs / self.fs)))
         desc = {
+            "source": source_id(self.reader),
             "rec": rec,
             "a": a,
             "b": b,
@@ -263,13 +268,14 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
             "leads": self.config.leads,
             "preproc": repr(self.config.preproc),
         }
-        sig = self._cache.get(desc)
-        if sig is None:
+
+        def compute() -> npt.NDArray[np.float32]:
             raw = self.reader.load_data(
                 rec, leads=list(self.config.leads), sampfrom=a, sampto=b, fs=self.fs
             )
-            sig = apply_preproc(raw, self.fs, self.config.preproc)
-            self._cache.put(desc, sig)
+            return apply_preproc(raw, self.fs, self.config.preproc)
+
+        sig = cached_array(self._cache, desc, compute)
         n_valid = min(sig.shape[-1], self.input_len)
         sig, _ = fix_length(sig, self.input_len, 0)
         return sig, n_valid

@@ -32,12 +32,16 @@ from ecg_data.datasets._common import (
     FromConfigMixin,
     apply_overrides,
     augment_item,
+    cached_array,
+    check_cache_fields,
     check_db_dir,
     check_fs,
     check_index,
     check_int,
     check_leads,
     check_run_fields,
+    dataset_cache,
+    source_id,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -79,6 +83,11 @@ class LUDBTrainConfig(FromConfigMixin):
         reduction: label masks have ``input_len // reduction`` rows.
         random_crop: random window start for training items.
         preproc, augment, training, lazy, seed, train_ratio: as the other Datasets.
+        use_cache: cache the preprocessed records (all configured leads, at ``fs``) as ``.npy`` files in
+            ``<cache_dir>/datasets/ludb`` (key: SHA-256 of the data source, record, window,
+            fs, leads and preprocessing; atomic writes); off by default.
+        cache_dir: cache folder of the reader (metadata) and of ``use_cache`` (default
+            platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
         synthetic_records: records of the SyntheticDB when ``db_dir`` is None.
     """
 
@@ -97,6 +106,8 @@ class LUDBTrainConfig(FromConfigMixin):
     seed: int = 42
     train_ratio: float = 0.8
     synthetic_records: int = 40
+    use_cache: bool = False
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         check_db_dir(self.db_dir)
@@ -117,6 +128,7 @@ class LUDBTrainConfig(FromConfigMixin):
             )
         check_run_fields(self)
         self.synthetic_records = check_int(self.synthetic_records, "synthetic_records")
+        check_cache_fields(self.use_cache, self.cache_dir)
 
 
 #: Default configuration; copy-and-edit: ``c = deepcopy(LUDBTrainCfg); c.db_dir = ...``.
@@ -152,7 +164,8 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
                 cfg.synthetic_records, fs=500.0, duration_s=10.0, leads=12, seed=cfg.seed
             )
         else:
-            self.reader = LUDB(cfg.db_dir)
+            self.reader = LUDB(cfg.db_dir, cache_dir=cfg.cache_dir)
+        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "ludb", cfg.db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self.items: list[tuple[str, tuple[str, ...]]] = []
@@ -200,11 +213,25 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         names = self.reader.get_lead_names(rec)
         chans = self.reader._resolve_leads(rec, list(self.config.leads))
         leads = [names[c].lower() for c in chans]
-        sig = self.reader.load_data(rec, leads=chans, fs=self.fs)
-        sig = apply_preproc(sig, self.fs, self.config.preproc)
-        waves = self._waves[rec]
         src_fs = self.reader.get_fs(rec)
         src_len = self.reader.get_siglen(rec)
+        desc = {
+            "source": source_id(self.reader),
+            "rec": rec,
+            "a": 0,
+            "b": src_len,
+            "src_fs": src_fs,
+            "fs": self.fs,
+            "leads": leads,
+            "preproc": repr(self.config.preproc),
+        }
+
+        def compute() -> npt.NDArray[np.float32]:
+            sig = self.reader.load_data(rec, leads=chans, fs=self.fs)
+            return apply_preproc(sig, self.fs, self.config.preproc)
+
+        sig = cached_array(self._disk, desc, compute)
+        waves = self._waves[rec]
         codes = np.stack([wave_mask(waves.get(lead, []), src_len) for lead in leads])
         if src_fs != self.fs:
             pos = np.floor(np.arange(sig.shape[-1]) * src_fs / self.fs).astype(np.int64)

@@ -33,6 +33,8 @@ from ecg_data.datasets._common import (
     FromConfigMixin,
     apply_overrides,
     augment_item,
+    cached_array,
+    check_cache_fields,
     check_choice,
     check_db_dir,
     check_fs,
@@ -40,7 +42,9 @@ from ecg_data.datasets._common import (
     check_int,
     check_leads,
     check_run_fields,
+    dataset_cache,
     require_db_dir,
+    source_id,
     window_starts,
 )
 from ecg_data.datasets.base import (
@@ -103,6 +107,11 @@ class MITDBTrainConfig(FromConfigMixin):
         split: ``"subject"``, ``"de_chazal"`` or ``"none"``.
         preproc, augment, training, lazy, seed, train_ratio: as the other Datasets (``lazy``
             keeps only the last two preprocessed records in memory).
+        use_cache: cache the preprocessed records (configured leads, at ``fs``) as ``.npy`` files in
+            ``<cache_dir>/datasets/mitdb`` (key: SHA-256 of the data source, record, window,
+            fs, leads and preprocessing; atomic writes); off by default.
+        cache_dir: cache folder of the reader (metadata) and of ``use_cache`` (default
+            platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
     """
 
     db_dir: str | os.PathLike[str] | None = None
@@ -121,9 +130,12 @@ class MITDBTrainConfig(FromConfigMixin):
     lazy: bool = True
     seed: int = 42
     train_ratio: float = 0.8
+    use_cache: bool = False
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         check_db_dir(self.db_dir)
+        check_cache_fields(self.use_cache, self.cache_dir)
         self.task = check_choice(self.task, "task", _TASKS)
         self.split = check_choice(self.split, "split", _SPLITS)
         self.fs = check_fs(self.fs)
@@ -175,7 +187,8 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.input_len = cfg.input_len
         self.training = cfg.training
         self.classes = list(cfg.classes if cfg.task == "beat" else cfg.rhythm_classes)
-        self.reader = MITDB(db_dir)
+        self.reader = MITDB(db_dir, cache_dir=cfg.cache_dir)
+        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "mitdb", db_dir)
         self.records = self._split()
         self.skipped_records: list[str] = []
         wanted = [x.lower() for x in cfg.leads]
@@ -245,8 +258,22 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         if rec in self._sigs:
             self._sigs.move_to_end(rec)
             return self._sigs[rec]
-        sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
-        sig = apply_preproc(sig, self.fs, self.config.preproc)
+        desc = {
+            "source": source_id(self.reader),
+            "rec": rec,
+            "a": 0,
+            "b": self.reader.get_siglen(rec),
+            "src_fs": self.reader.get_fs(rec),
+            "fs": self.fs,
+            "leads": list(self.config.leads),
+            "preproc": repr(self.config.preproc),
+        }
+
+        def compute() -> npt.NDArray[np.float32]:
+            sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
+            return apply_preproc(sig, self.fs, self.config.preproc)
+
+        sig = cached_array(self._disk, desc, compute)
         self._sigs[rec] = sig
         if self.config.lazy and len(self._sigs) > _LRU:
             self._sigs.popitem(last=False)

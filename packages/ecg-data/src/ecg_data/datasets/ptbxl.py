@@ -22,6 +22,8 @@ from ecg_data.datasets._common import (
     FromConfigMixin,
     apply_overrides,
     augment_item,
+    cached_array,
+    check_cache_fields,
     check_choice,
     check_db_dir,
     check_fs,
@@ -29,7 +31,9 @@ from ecg_data.datasets._common import (
     check_int,
     check_leads,
     check_sub_configs,
+    dataset_cache,
     require_db_dir,
+    source_id,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -61,6 +65,11 @@ class PTBXLTrainConfig(FromConfigMixin):
         min_samples: see ``classes``; min_likelihood: SCP likelihood threshold in %.
         part: ``"train"``, ``"val"`` or ``"test"``; ``None`` follows ``training`` (train / val).
         preproc, augment, training, lazy, seed: as the other Datasets.
+        use_cache: cache the preprocessed records (configured leads, at ``fs``) as ``.npy`` files in
+            ``<cache_dir>/datasets/ptb-xl`` (key: SHA-256 of the data source, record, window,
+            fs, leads and preprocessing; atomic writes); off by default.
+        cache_dir: cache folder of the reader (metadata) and of ``use_cache`` (default
+            platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
     """
 
     db_dir: str | os.PathLike[str] | None = None
@@ -78,9 +87,12 @@ class PTBXLTrainConfig(FromConfigMixin):
     training: bool = True
     lazy: bool = True
     seed: int = 42
+    use_cache: bool = False
+    cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         check_db_dir(self.db_dir)
+        check_cache_fields(self.use_cache, self.cache_dir)
         self.task = check_choice(self.task, "task", PTBXL_TASKS)
         if self.sampling_rate not in (100, 500):
             raise ValueError(f"sampling_rate must be 100 or 500 Hz, got {self.sampling_rate!r}")
@@ -125,7 +137,8 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.input_len = cfg.input_len
         self.training = cfg.training
         self.part = cfg.part or ("train" if cfg.training else "val")
-        self.reader = PTBXL(db_dir, sampling_rate=cfg.sampling_rate)
+        self.reader = PTBXL(db_dir, sampling_rate=cfg.sampling_rate, cache_dir=cfg.cache_dir)
+        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "ptb-xl", db_dir)
         table = self.reader.database_table
         labels = {
             rec: self.reader.labels(rec, cfg.task, cfg.min_likelihood)
@@ -167,9 +180,24 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self._epoch = int(epoch)
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
-        sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
-        sig = apply_preproc(sig, self.fs, self.config.preproc)
-        return fix_length(sig, self.input_len, 0)[0]
+        """Preprocessed record (through the disk cache if enabled), cropped or padded."""
+        desc = {
+            "source": source_id(self.reader),
+            "rec": rec,
+            "file": str(self.reader.record_path(rec)),
+            "a": 0,
+            "b": self.reader.get_siglen(rec),
+            "src_fs": self.reader.get_fs(rec),
+            "fs": self.fs,
+            "leads": list(self.config.leads),
+            "preproc": repr(self.config.preproc),
+        }
+
+        def compute() -> npt.NDArray[np.float32]:
+            sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
+            return apply_preproc(sig, self.fs, self.config.preproc)
+
+        return fix_length(cached_array(self._disk, desc, compute), self.input_len, 0)[0]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         index = check_index(index, len(self))

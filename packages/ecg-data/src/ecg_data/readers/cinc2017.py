@@ -78,7 +78,11 @@ class CINC2017(ECGReader):
             for folder in (self._data_dir(), self.db_dir):
                 path = folder / "REFERENCE.csv"
                 if path.is_file():
-                    for k, line in enumerate(path.read_text().splitlines()):
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise ReaderError(path, f"not a UTF-8 text file ({exc})") from exc
+                    for k, line in enumerate(text.splitlines()):
                         if not line.strip():
                             continue
                         parts = [p.strip() for p in line.split(",")]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ecg_data.readers.base import DatabaseInfo, ReaderError
@@ -90,11 +91,43 @@ def _read_table(
     or lacks a column of ``need``."""
     if not path.is_file():
         raise ReaderError(path, f"{what} is missing")
-    df = pd.read_csv(path, index_col=index_col)
+    try:
+        df = pd.read_csv(path, index_col=index_col, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ReaderError(path, f"malformed {what} ({type(exc).__name__}: {exc})") from exc
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise ReaderError(path, f"missing columns {missing} (has {list(df.columns)})")
     return df
+
+
+def _check_database_table(df: pd.DataFrame, path: Path) -> None:
+    """ReaderError naming ``path`` unless ``ecg_id`` is a unique positive integer, ``strat_fold``
+    an integer in 1..10 and the file names are non-empty strings (in place: the integer columns
+    are converted to int64)."""
+    for col, low, high in (("ecg_id", 1, None), ("strat_fold", 1, 10)):
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() | (values != values.round()) | (values < low)
+        if high is not None:
+            bad |= values > high
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            span = f"in [{low}, {high}]" if high is not None else f">= {low}"
+            raise ReaderError(
+                path,
+                f"row {k + 1}: {col} must be an integer {span}, got {df[col].iloc[k]!r}",
+            )
+        df[col] = values.astype(np.int64)
+    dup = df["ecg_id"].duplicated()
+    if dup.any():
+        raise ReaderError(path, f"ecg_id {int(df['ecg_id'][dup].iloc[0])} appears twice")
+    for col in ("filename_lr", "filename_hr"):
+        bad = ~df[col].map(lambda v: isinstance(v, str) and bool(v.strip()))
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise ReaderError(
+                path, f"row {k + 1}: {col} must be a record path, got {df[col].iloc[k]!r}"
+            )
 
 
 class PTBXL(WFDBReader):
@@ -132,6 +165,7 @@ class PTBXL(WFDBReader):
             path = self.db_dir / "ptbxl_database.csv"
             need = ["ecg_id", "patient_id", "scp_codes", "strat_fold", "filename_lr", "filename_hr"]
             df = _read_table(path, "PTB-XL database table", need)
+            _check_database_table(df, path)
             df["scp_codes"] = [
                 _parse_codes(t, path, i) for t, i in zip(df["scp_codes"], df["ecg_id"], strict=True)
             ]

@@ -11,6 +11,7 @@ from .compare import (
     cpsc2019_score,
     match_annotations,
 )
+from .consensus import ConsensusPeaks, consensus_rpeaks
 from .detector import DEFAULT_ECGSUITE_CONFIG, EcgSuiteConfig, ecgsuite_detect
 
 __all__ = [
@@ -27,4 +28,6 @@ __all__ = [
     "DEFAULT_ECGSUITE_CONFIG",
     "EcgSuiteConfig",
     "ecgsuite_detect",
+    "ConsensusPeaks",
+    "consensus_rpeaks",
 ]

@@ -129,13 +129,18 @@ def _as_1d(sig: Any, ndim_ok: tuple[int, ...]) -> FloatArray:
 
 def _detect_checked(x: FloatArray, fs: float, runner: _Runner, options: dict[str, Any]) -> IntArray:
     """Run a method on a validated, non-constant 1-D float64 signal."""
-    out = runner(x, fs, dict(options))
-    res: IntArray = np.unique(np.asarray(out, dtype=np.int64))
+    out = np.asarray(runner(x, fs, dict(options)), dtype=np.int64)
+    if out.ndim == 1 and (out.size < 2 or bool(np.all(out[1:] > out[:-1]))):
+        return out  # already sorted and unique (as ``ecgsuite`` returns it)
+    res: IntArray = np.unique(out)
     return res
 
 
 def _precheck(x: FloatArray, where: str) -> bool:
     """Raise on an all-NaN signal; return ``True`` when the finite part is constant."""
+    hi, lo = float(x.max()), float(x.min())
+    if math.isfinite(hi) and math.isfinite(lo):  # NaN propagates: every sample is finite
+        return hi == lo
     finite = np.isfinite(x)
     if not finite.any():
         raise ValueError(f"sig{where} holds no finite sample (all {x.size} samples are NaN/inf)")

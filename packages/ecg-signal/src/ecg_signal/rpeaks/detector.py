@@ -7,8 +7,9 @@ MIT/BIH arrhythmia database", IEEE Trans. Biomed. Eng. 33(12):1157-1165, 1986), 
 linear-phase, O(n) blocks so that every stage is a whole-array numpy/scipy call:
 
 1. NaN/inf are bridged by linear interpolation (and no peak is reported inside them).
-2. Band-pass: the difference of two centred boxcar means (cumulative sums; zero phase).
-   The short boxcars null 50 Hz and 60 Hz powerline, the long one removes baseline wander.
+2. Band-pass: the difference of two centred boxcar means (zero phase; window sums built by
+   doubling, ~2 log2(width) vectorised additions). The short boxcars null 50 Hz and 60 Hz
+   powerline, the long one removes baseline wander.
 3. Energy envelope: the squared slope of the band-passed signal, mean-pooled to ~100 Hz
    (:data:`ENVELOPE_RATE`; the envelope is smooth) and integrated over ~QRS width.
 4. Candidates are the envelope maxima at least ``refractory_s`` apart (``scipy.signal.find_peaks``),
@@ -32,7 +33,12 @@ linear-phase, O(n) blocks so that every stage is a whole-array numpy/scipy call:
    beats) or ``small_rr`` (small beats) times the median RR, so beats that fit the rhythm stay.
 
 Every stage is vectorised except two loops over beats (not samples): the search-back over long
-gaps and the sequential T-wave rule.
+gaps and the sequential T-wave rule. Speed (issue 4: >= 20 M samples/s on one core): steps 1-3
+run over cache-sized chunks (:data:`._fastops.CHUNK` samples, overlapping by the filters' reach, so the
+result does not depend on the chunking), the finite-signal case skips the NaN bridging, and
+the band-passed signal lives in a per-thread buffer reused between calls (up to
+:data:`._fastops.SCRATCH_MAX` samples) rather than in fresh multi-MB arrays, whose page faults cost as
+much as the filtering.
 """
 
 from __future__ import annotations
@@ -46,6 +52,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter, percentile_filter
 from scipy.signal import find_peaks
+
+from ._fastops import (
+    _bandpass_slope2,
+    _boxcar,
+    _rows,
+    _slope2_around,
+    _unique_sorted,
+)
 
 __all__ = ["EcgSuiteConfig", "DEFAULT_ECGSUITE_CONFIG", "ecgsuite_detect"]
 
@@ -182,31 +196,11 @@ ENVELOPE_RATE = 100.0
 CORE_CORR = 0.8
 
 
-def _boxcar(x: FloatArray, w: int) -> FloatArray:
-    """Centred moving mean of odd width ``w`` (edges padded with the edge value), via one cumsum."""
-    if w <= 1:
-        return x
-    h = w // 2
-    w = 2 * h + 1
-    n = x.size
-    if n < w:
-        padded = np.concatenate((np.full(h, x[0]), x, np.full(h, x[-1])))
-        c = np.concatenate(([0.0], np.cumsum(padded)))
-        small: FloatArray = (c[w:] - c[:-w]) / w
-        return small
-    cs = np.empty(n + 1, dtype=np.float64)
-    cs[0] = 0.0
-    np.cumsum(x, out=cs[1:])
-    out = np.empty(n, dtype=np.float64)
-    np.subtract(cs[w:], cs[: n - w + 1], out=out[h : n - h])
-    k = np.arange(h)
-    out[:h] = (h - k) * x[0] + cs[k + h + 1]  # windows reaching before the start
-    out[n - h :] = cs[n] - cs[n - 2 * h + k] + (k + 1) * x[-1]  # ... past the end
-    out *= 1.0 / w
-    return out
-
-
 def _fill_nonfinite(x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_] | None]:
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(x)) if x.size else math.nan
+    if math.isfinite(total):  # a NaN/inf sample makes the sum non-finite (so does an overflow)
+        return x, None
     bad = ~np.isfinite(x)
     if not bad.any():
         return x, None
@@ -259,38 +253,23 @@ def ecgsuite_detect(
     """
     x, bad = _fill_nonfinite(np.asarray(sig, dtype=np.float64))
     n = x.size
-    x = x - float(np.median(x[:: max(1, n // 4096)]))
+    shift = float(np.median(x[:: max(1, n // 4096)]))
 
-    # 1. zero-phase band-pass: cascaded short boxcars minus a long one
-    lp = x
-    for w in config.lowpass_s:
-        lp = _boxcar(lp, int(round(w * fs)) | 1)
-    bp = lp - _boxcar(lp, int(round(config.baseline_s * fs)) | 1)
-
-    # 2. energy envelope of the slope (squared; its square root is taken at candidates only)
-    d = np.empty(n)
-    if n >= 3:
-        np.subtract(bp[2:], bp[:-2], out=d[1:-1])
-        d[0] = bp[1] - bp[0]
-        d[-1] = bp[-1] - bp[-2]
-    else:
-        d[:] = 0.0
-    d2 = d * d
-    # the envelope is smooth (integration_s wide): it is computed at ~100 Hz (mean-pooled d2),
-    # candidates are mapped back to the centre of their pooled block
+    # 1-2. zero-phase band-pass (cascaded short boxcars minus a long one) and the energy of its
+    # slope (squared; its square root is taken at candidates only). The envelope is smooth
+    # (integration_s wide): it is computed at ~100 Hz from the mean-pooled squared slope, and
+    # candidates are mapped back to the centre of their pooled block.
     k = max(1, int(fs // ENVELOPE_RATE))
     if n < 4 * k:
         k = 1
     m = -(-n // k)  # the last, partial block is padded with its own mean
-    full = (n // k) * k
-    if k > 1:
-        pooled = np.empty(m)
-        pooled[: n // k] = d2[:full].reshape(-1, k).mean(axis=1)
-        if full < n:
-            pooled[-1] = d2[full:].mean()
-    else:
-        pooled = d2
-    env2 = _boxcar(pooled, int(round(config.integration_s * fs / k)) | 1)
+    lows = tuple(int(round(w * fs)) | 1 for w in config.lowpass_s)
+    bp, pooled = _bandpass_slope2(x, shift, lows, int(round(config.baseline_s * fs)) | 1, k)
+    # zero-padded so that a beat cut by either end of the record can still be a peak
+    env_p = np.empty(m + 2)
+    env_p[0] = env_p[-1] = 0.0
+    env2 = _boxcar(pooled, int(round(config.integration_s * fs / k)) | 1, out=env_p[1:-1])
+    del pooled
     if bad is not None:
         bad_p = np.zeros(m * k, dtype=bool)
         bad_p[:n] = bad
@@ -312,11 +291,14 @@ def ecgsuite_detect(
     if lev2.size > 1:
         lo_win[:-1] = np.minimum(lo_win[:-1], lev2[1:])
         lo_win[1:] = np.minimum(lo_win[1:], lev2[:-1])
-    step = np.repeat(np.maximum(lo_win * low_f2, floor2), seg)[: env2.size]
-    # zero-padded so that a beat cut by either end of the record can still be a peak
-    padded = np.concatenate(([0.0], env2, [0.0]))
-    step_p = np.concatenate(([0.0], step, [0.0]))
-    cand_raw, _ = find_peaks(padded, height=step_p, distance=max(1, int(round(refr / k))))
+    step_w = np.maximum(lo_win * low_f2, floor2)
+    step_p = np.empty(m + 2)  # the window values repeated per sample, zero-padded as env_p
+    step_p[0] = step_p[-1] = 0.0
+    n_full = m // seg
+    step_p[1 : 1 + n_full * seg].reshape(n_full, seg)[:] = step_w[:n_full, None]
+    step_p[1 + n_full * seg : 1 + m] = step_w[-1]
+    cand_raw, _ = find_peaks(env_p, height=step_p, distance=max(1, int(round(refr / k))))
+    del step_p
     cand_k: IntArray = np.asarray(cand_raw, dtype=np.int64) - 1
     heights = np.sqrt(env2[cand_k])
     level = np.sqrt(np.interp(cand_k.astype(np.float64), centres, lev2))
@@ -351,9 +333,7 @@ def ecgsuite_detect(
 
     # 5. localisation at the band-passed extremum, dominant polarity per neighbourhood
     half = max(1, int(round(config.search_s * fs)))
-    offs = np.arange(-half, half + 1)
-    idx = np.clip(beats[:, None] + offs[None, :], 0, n - 1)
-    win = bp[idx]
+    win = _rows(bp, beats - half, 2 * half + 1)
     pos = win.max(axis=1)
     neg = -win.min(axis=1)
     score = pos - neg
@@ -363,17 +343,17 @@ def ecgsuite_detect(
     # a beat whose opposite extreme clearly dominates (e.g. an inverted ectopic) keeps its own
     flip = np.where(sign > 0, neg > config.polarity_ratio * pos, pos > config.polarity_ratio * neg)
     sign = np.where(flip, -sign, sign)
-    loc = idx[np.arange(beats.size), np.argmax(win * sign[:, None], axis=1)]
+    loc = np.clip(beats - half + np.argmax(win * sign[:, None], axis=1), 0, n - 1)
 
     # 6. T-wave / double detection rejection on the localised peaks
     q = max(1, half // 2)
-    amp = np.sqrt(d2[np.clip(loc[:, None] + np.arange(-q, q + 1)[None, :], 0, n - 1)].max(axis=1))
+    amp = np.sqrt(_slope2_around(bp, loc, q).max(axis=1))
     out = _reject_close(
         loc.astype(np.int64), amp, refr, int(round(config.twave_s * fs)), config.twave_slope_ratio
     )
     if bad is not None and out.size:
         out = out[~bad[out]]
-    out = np.unique(out)
+    out = _unique_sorted(out)
     if (config.template_corr > 0 or config.small_amplitude > 0) and out.size >= 4:
         out = _template_check(out, bp, half, config)
     return out
@@ -386,17 +366,13 @@ def _template_check(loc: IntArray, bp: FloatArray, half: int, config: EcgSuiteCo
     :data:`CORE_CORR` with the median beat. Only beats whose removal leaves a normal RR interval
     are dropped, so a missed-beat pause is never created.
     """
-    n = bp.size
-    offs = np.arange(-half, half + 1)
-    idx = np.clip(loc[:, None] + offs[None, :], 0, n - 1)
-    win = bp[idx]
-    win = win - win.mean(axis=1, keepdims=True)
+    raw = _rows(bp, loc - half, 2 * half + 1)
+    win = raw - raw.mean(axis=1, keepdims=True)
     tpl = np.median(win, axis=0)
     tpl = tpl - tpl.mean()
     num = win @ tpl
     den = np.sqrt(np.einsum("ij,ij->i", win, win) * float(tpl @ tpl)) + 1e-300
     corr = num / den
-    raw = bp[idx]
     big = np.maximum(raw.max(axis=1), -raw.min(axis=1))
     core = corr >= CORE_CORR
     ref_amp = float(np.median(big[core])) if core.sum() >= 3 else float(np.median(big))
