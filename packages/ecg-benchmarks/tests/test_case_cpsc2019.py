@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from ecg_benchmarks.cases._qrs import add_artefacts, peaks_from_prob
-from ecg_benchmarks.cases._qrs_data import REDUCTION, preprocess, qrs_mask
+from ecg_benchmarks.cases._qrs import add_artefacts, hybrid_peaks, peaks_from_prob
+from ecg_benchmarks.cases._qrs_data import EXTRA_DATABASES, REDUCTION, preprocess, qrs_mask
 from ecg_benchmarks.cli import main
 
 FS = 500.0
@@ -33,6 +33,30 @@ def test_peaks_from_prob_centres_refractory_and_min_width() -> None:
     prob[300:310] = 0.6
     assert peaks_from_prob(prob, FS, 0.5).tolist() == [440, 2440]
     assert peaks_from_prob(prob, FS, 0.7).tolist() == [440]
+
+
+def test_hybrid_peaks_by_hand() -> None:
+    prob = np.zeros(625)
+    prob[100:106] = 0.9  # a network QRS at samples 800..848 (own peak 824)
+    prob[300:306] = 0.05  # too weak to confirm a detector beat at 2420
+    prob[500:506] = 0.9  # a network QRS the detector missed: own peak 4024
+    det = np.array([822, 2420, 3000])  # 3000: no network support at all
+    # 822 is confirmed (and the network's 824, 2 samples away, is not added twice); 2420 and
+    # 3000 are vetoed; 4024 is added.
+    assert hybrid_peaks(prob, det, FS, 0.5).tolist() == [822, 4024]
+    assert hybrid_peaks(prob, det, FS, 0.5, confirm=0.01).tolist() == [822, 2420, 4024]
+    assert hybrid_peaks(prob, np.zeros(0, np.int64), FS, 0.5).tolist() == [824, 4024]
+
+
+def test_artefacts_are_seeded_and_only_add_to_the_signal() -> None:
+    x = torch.zeros(4, 1, 5000)
+    y = torch.zeros(4, 625, 1)
+    a = add_artefacts(x, (y,), torch.Generator().manual_seed(1), prob=1.0)[0]
+    b = add_artefacts(x, (y,), torch.Generator().manual_seed(1), prob=1.0)[0]
+    c = add_artefacts(x, (y,), torch.Generator().manual_seed(2), prob=1.0)[0]
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert torch.isfinite(a).all() and bool((a.abs().amax(dim=-1) > 0.5).all())
+    assert torch.equal(x, torch.zeros_like(x))
 
 
 def test_preprocess_is_robust_to_spikes() -> None:
@@ -138,3 +162,21 @@ def test_ludb_windows_weight_only_the_annotated_span(sample_data: Path, tmp_path
     inside = np.flatnonzero(w)
     assert np.all(np.diff(inside) == 1)  # one contiguous annotated span
     assert ms[0][inside].sum() > 0
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", ["cinc2021", "cpsc2018"])
+def test_consensus_windows_label_the_beats_all_leads_agree_on(sample_data: Path, name: str) -> None:
+    from ecg_signal.rpeaks import detect_rpeaks
+
+    xs, ms, ws = EXTRA_DATABASES[name](sample_data / name, 0.08)
+    assert len(xs) > 50 and len(xs) == len(ms) == len(ws)
+    for x, m, w in zip(xs[:40], ms[:40], ws[:40], strict=True):
+        assert x.shape == (1, 5000) and m.shape == w.shape == (625, 1)
+        # the mask marks the window's own detections (+-40 samples, at 1/8 rate)
+        peaks = detect_rpeaks(x[0].astype(np.float64), FS)
+        inner = peaks[(peaks > 300) & (peaks < 4700)]
+        assert all(m[p // REDUCTION, 0] == 1 for p in inner)
+        if name == "cinc2021":  # 10 s records: no loss weight on their first and last 0.3 s
+            assert w[: 150 // REDUCTION].sum() == 0 and w[-150 // REDUCTION :].sum() == 0
+        assert w.sum() > 500

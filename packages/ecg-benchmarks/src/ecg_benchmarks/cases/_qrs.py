@@ -24,6 +24,7 @@ __all__ = [
     "QRSTrainer",
     "QRSWindows",
     "add_artefacts",
+    "hybrid_peaks",
     "peaks_from_prob",
 ]
 
@@ -60,11 +61,16 @@ class QRSWindows(Dataset[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]):
 def add_artefacts(
     x: torch.Tensor, ys: tuple[torch.Tensor, ...], gen: torch.Generator, prob: float = 0.5
 ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
-    """Motion-artefact spikes and a random circular shift, applied to a training batch.
+    """Artefacts of ambulatory recordings and a random circular shift, applied to a training batch.
 
-    Spikes: 1 to 7 Hann-shaped bursts of 4-80 ms with amplitudes of 2-10 (robust units), on a
-    ``prob`` fraction of the records. The shift moves the signal and its per-step tensors
-    together by a multiple of ``REDUCTION`` samples, so they stay aligned.
+    Each kind is drawn for a ``prob`` fraction of the records, independently:
+
+    * spikes: 1 to 7 Hann-shaped bursts of 4-80 ms with amplitudes of 2-10 (robust units);
+    * motion: 1 to 3 Hann-windowed sinusoids of 1-8 Hz lasting 0.3-2.5 s, amplitudes 0.5-4;
+    * muscle noise: 1 to 3 Hann-windowed bursts of white noise lasting 0.2-2 s, SD 0.05-0.5.
+
+    The shift moves the signal and its per-step tensors together by a multiple of
+    ``REDUCTION`` samples, so they stay aligned. ``fs`` is 500 Hz (the case's rate).
 
     Args:
         x: ``(batch, 1, samples)``; ys: tensors ``(batch, samples // REDUCTION, k)``.
@@ -85,6 +91,27 @@ def add_artefacts(
                     2 + 8 * torch.rand((), generator=gen)
                 )
                 x[k, :, start : start + width] += amp * torch.hann_window(width, periodic=False)
+        if float(torch.rand((), generator=gen)) < prob:
+            for _ in range(int(torch.randint(1, 4, (), generator=gen))):
+                width = min(n - 1, int(150 + 1100 * float(torch.rand((), generator=gen))))
+                start = int(torch.randint(0, n - width, (), generator=gen))
+                freq = 1.0 + 7.0 * float(torch.rand((), generator=gen))
+                amp = 0.5 + 3.5 * float(torch.rand((), generator=gen))
+                phase = 6.283185 * float(torch.rand((), generator=gen))
+                t = torch.arange(width, dtype=x.dtype) / 500.0
+                wave = torch.sin(6.283185 * freq * t + phase) * torch.hann_window(
+                    width, periodic=False, dtype=x.dtype
+                )
+                x[k, :, start : start + width] += amp * wave
+        if float(torch.rand((), generator=gen)) < prob:
+            for _ in range(int(torch.randint(1, 4, (), generator=gen))):
+                width = min(n - 1, int(100 + 900 * float(torch.rand((), generator=gen))))
+                start = int(torch.randint(0, n - width, (), generator=gen))
+                sd = 0.05 + 0.45 * float(torch.rand((), generator=gen))
+                noise = torch.randn(width, generator=gen, dtype=x.dtype) * sd
+                x[k, :, start : start + width] += noise * torch.hann_window(
+                    width, periodic=False, dtype=x.dtype
+                )
         shift = int(torch.randint(0, n // REDUCTION, (), generator=gen))
         x[k] = torch.roll(x[k], shift * REDUCTION, dims=-1)
         for y in ys:
@@ -113,6 +140,39 @@ def peaks_from_prob(
             continue
         peaks.append(centre)
     return np.asarray(peaks, dtype=np.int64)
+
+
+def hybrid_peaks(
+    prob: npt.NDArray[np.floating[Any]],
+    detector_peaks: IntArray,
+    fs: float,
+    threshold: float,
+    confirm: float = 0.1,
+    reach_s: float = 0.04,
+    min_gap_s: float = 0.1,
+) -> IntArray:
+    """R peaks of the network and a classic detector together.
+
+    A detector beat is kept when the network's QRS probability ``prob`` (per step,
+    ``(samples // REDUCTION,)``) exceeds ``confirm`` within ``reach_s`` of it: the detector
+    localises the R peak, the network vetoes artefacts it mistook for beats. The network's own
+    beats (:func:`peaks_from_prob` at ``threshold``) farther than ``min_gap_s`` from every kept
+    detector beat are added: beats the detector missed.
+
+    Returns:
+        Sorted int64 sample indices.
+    """
+    p = np.asarray(prob, dtype=np.float64)
+    det = np.asarray(detector_peaks, dtype=np.int64)
+    reach = round(reach_s * fs)
+    lo = np.clip((det - reach) // REDUCTION, 0, len(p) - 1)
+    hi = np.clip((det + reach) // REDUCTION + 1, 1, len(p))
+    keep = det[[bool(p[a:b].max(initial=0.0) > confirm) for a, b in zip(lo, hi, strict=True)]]
+    own = peaks_from_prob(p, fs, threshold)
+    if keep.size:
+        gap = np.abs(own[:, None] - keep[None, :]).min(axis=1)
+        own = own[gap > min_gap_s * fs]
+    return np.unique(np.concatenate([keep, own])).astype(np.int64)
 
 
 class QRSTrainer(BaseTrainer):

@@ -244,8 +244,48 @@ def cpsc2021_windows(path: Path, half_width_s: float) -> Windows | None:
     return _beat_windows("CPSC2021", path, half_width_s, 20)
 
 
+def _consensus_windows(reader_cls: str, path: Path, half_width_s: float) -> Windows | None:
+    """QRS windows of every lead of the multi-lead records in ``path``, labelled by the beats
+    the leads agree on (:func:`ecg_signal.rpeaks.consensus_rpeaks`): a lead is used only when
+    its own detections match the consensus one to one, and a record only when no beat is in
+    doubt. The first and last 0.3 s get no loss weight (a beat cut by the edge may be missed)."""
+    import ecg_data
+    from ecg_signal.rpeaks import consensus_rpeaks
+
+    if not path.is_dir():
+        return None
+    reader = getattr(ecg_data, reader_cls)(path)
+    out: Windows = ([], [], [])
+    for rec in reader.all_records:
+        data = reader.load_data(rec)
+        fs = float(reader.metadata.loc[rec, "fs"])
+        res = consensus_rpeaks(data, fs)
+        if res.n_unconfirmed > 0 or len(res.beats) < 3:
+            continue
+        edge = round(0.3 * fs)
+        for lead in np.flatnonzero(res.agreeing):
+            got = _windows(
+                data[lead], res.per_lead[lead], fs, half_width_s, edge, data.shape[-1] - edge
+            )
+            for acc, new in zip(out, got, strict=True):
+                acc.extend(new)
+    return out
+
+
+def cinc2021_windows(path: Path, half_width_s: float) -> Windows | None:
+    """QRS windows of the CinC2021 records in ``path`` (12 leads, consensus labels)."""
+    return _consensus_windows("CINC2021", path, half_width_s)
+
+
+def cpsc2018_windows(path: Path, half_width_s: float) -> Windows | None:
+    """QRS windows of the CPSC2018 records in ``path`` (12 leads, consensus labels)."""
+    return _consensus_windows("CPSC2018", path, half_width_s)
+
+
 EXTRA_DATABASES: dict[str, Callable[[Path, float], Windows | None]] = {
     "ludb": ludb_windows,
     "mitdb": mitdb_windows,
     "cpsc2021": cpsc2021_windows,
+    "cinc2021": cinc2021_windows,
+    "cpsc2018": cpsc2018_windows,
 }
