@@ -42,6 +42,7 @@ __all__ = [
     "cached_array",
     "source_id",
     "check_cache_fields",
+    "record_description",
 ]
 
 
@@ -263,6 +264,33 @@ def source_id(reader: Any) -> str:
     reader's ``repr`` when it has none (synthetic databases; their config is in the key too)."""
     db_dir = getattr(reader, "db_dir", None)
     return f"{type(reader).__name__}:{db_dir if db_dir is not None else repr(reader)}"
+
+
+def record_description(
+    reader: Any,
+    rec: str,
+    fs: float,
+    leads: Sequence[Any],
+    preproc: Any,
+    a: int = 0,
+    b: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The cache description (:func:`cached_array`) of record ``rec`` read from sample ``a`` to
+    ``b`` (source samples; default the whole record) of ``reader``, resampled to ``fs`` Hz,
+    restricted to ``leads`` and preprocessed by ``preproc`` (its ``repr`` is the key);
+    ``extra`` adds fields (e.g. the record's file)."""
+    return {
+        "source": source_id(reader),
+        "rec": rec,
+        "a": a,
+        "b": reader.get_siglen(rec) if b is None else b,
+        "src_fs": reader.get_fs(rec),
+        "fs": fs,
+        "leads": list(leads),
+        "preproc": repr(preproc),
+        **extra,
+    }
 
 
 def cached_array(

@@ -25,8 +25,8 @@ from ecg_data.datasets._common import (
     check_index,
     check_run_fields,
     dataset_cache,
+    record_description,
     require_db_dir,
-    source_id,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -198,16 +198,7 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         """Preprocessed record (leads, samples at ``fs``), through the disk cache if enabled."""
         src_fs = self.reader.get_fs(rec)
-        desc = {
-            "source": source_id(self.reader),
-            "rec": rec,
-            "a": 0,
-            "b": self.reader.get_siglen(rec),
-            "src_fs": src_fs,
-            "fs": self.fs,
-            "leads": self.leads,
-            "preproc": repr(self.config.preproc),
-        }
+        desc = record_description(self.reader, rec, self.fs, self.leads, self.config.preproc)
 
         def compute() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec, leads=self.leads)

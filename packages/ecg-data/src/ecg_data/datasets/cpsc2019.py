@@ -27,7 +27,7 @@ from ecg_data.datasets._common import (
     check_int,
     check_run_fields,
     dataset_cache,
-    source_id,
+    record_description,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -179,16 +179,9 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         src_fs = self.reader.get_fs(rec)
         if src_fs != self.fs:
             peaks = np.round(peaks * (self.fs / src_fs)).astype(np.int64)
-        desc = {
-            "source": source_id(self.reader),
-            "rec": rec,
-            "a": 0,
-            "b": self.reader.get_siglen(rec),
-            "src_fs": src_fs,
-            "fs": self.fs,
-            "leads": list(self.reader.get_lead_names(rec)),
-            "preproc": repr(self.config.preproc),
-        }
+        desc = record_description(
+            self.reader, rec, self.fs, self.reader.get_lead_names(rec), self.config.preproc
+        )
 
         def compute() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec)

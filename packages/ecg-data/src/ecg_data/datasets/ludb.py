@@ -41,7 +41,7 @@ from ecg_data.datasets._common import (
     check_leads,
     check_run_fields,
     dataset_cache,
-    source_id,
+    record_description,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -215,16 +215,7 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         leads = [names[c].lower() for c in chans]
         src_fs = self.reader.get_fs(rec)
         src_len = self.reader.get_siglen(rec)
-        desc = {
-            "source": source_id(self.reader),
-            "rec": rec,
-            "a": 0,
-            "b": src_len,
-            "src_fs": src_fs,
-            "fs": self.fs,
-            "leads": leads,
-            "preproc": repr(self.config.preproc),
-        }
+        desc = record_description(self.reader, rec, self.fs, leads, self.config.preproc, b=src_len)
 
         def compute() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec, leads=chans, fs=self.fs)

@@ -43,8 +43,8 @@ from ecg_data.datasets._common import (
     check_leads,
     check_run_fields,
     dataset_cache,
+    record_description,
     require_db_dir,
-    source_id,
     window_starts,
 )
 from ecg_data.datasets.base import (
@@ -258,16 +258,7 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         if rec in self._sigs:
             self._sigs.move_to_end(rec)
             return self._sigs[rec]
-        desc = {
-            "source": source_id(self.reader),
-            "rec": rec,
-            "a": 0,
-            "b": self.reader.get_siglen(rec),
-            "src_fs": self.reader.get_fs(rec),
-            "fs": self.fs,
-            "leads": list(self.config.leads),
-            "preproc": repr(self.config.preproc),
-        }
+        desc = record_description(self.reader, rec, self.fs, self.config.leads, self.config.preproc)
 
         def compute() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)

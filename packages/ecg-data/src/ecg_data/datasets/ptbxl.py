@@ -32,8 +32,8 @@ from ecg_data.datasets._common import (
     check_leads,
     check_sub_configs,
     dataset_cache,
+    record_description,
     require_db_dir,
-    source_id,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
@@ -181,17 +181,14 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         """Preprocessed record (through the disk cache if enabled), cropped or padded."""
-        desc = {
-            "source": source_id(self.reader),
-            "rec": rec,
-            "file": str(self.reader.record_path(rec)),
-            "a": 0,
-            "b": self.reader.get_siglen(rec),
-            "src_fs": self.reader.get_fs(rec),
-            "fs": self.fs,
-            "leads": list(self.config.leads),
-            "preproc": repr(self.config.preproc),
-        }
+        desc = record_description(
+            self.reader,
+            rec,
+            self.fs,
+            self.config.leads,
+            self.config.preproc,
+            file=str(self.reader.record_path(rec)),
+        )
 
         def compute() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
