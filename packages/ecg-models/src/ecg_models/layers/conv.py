@@ -57,6 +57,16 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "linear": lambda: nn.Identity(),
 }
 
+# In-place forms of the activations that support them (the backward pass is computed from the
+# result, so the input buffer can be reused: one allocation less per activation).
+_INPLACE_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": lambda: nn.ReLU(inplace=True),
+    "relu6": lambda: nn.ReLU6(inplace=True),
+    "leaky_relu": lambda: nn.LeakyReLU(0.01, inplace=True),
+    "leaky": lambda: nn.LeakyReLU(0.1, inplace=True),
+    "elu": lambda: nn.ELU(inplace=True),
+}
+
 NORMALIZATIONS: tuple[str, ...] = ("batch_norm", "instance_norm", "group_norm")
 
 
@@ -78,15 +88,28 @@ def check_choice(name: str, value: object, choices: tuple[str | None, ...] | lis
     raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}{hint}")
 
 
-def get_activation(name: str | None) -> nn.Module:
-    """A fresh activation module by name (``None`` or ``"linear"`` give the identity)."""
+def get_activation(name: str | None, inplace: bool = False) -> nn.Module:
+    """A fresh activation module by name (``None`` or ``"linear"`` give the identity).
+
+    Args:
+        name: activation name (see ``ACTIVATIONS``) or ``None``.
+        inplace: overwrite the input tensor where the activation has an in-place form (relu,
+            relu6, leaky_relu, leaky, elu; the others ignore it). Only for callers that own the
+            input: a fresh tensor that no other operation reads afterwards or saved for its
+            backward pass (e.g. the output of a convolution or a normalisation layer). The
+            function computed is the same; it saves one allocation and memory pass per call.
+    """
     if name is None:
         return nn.Identity()
     if not isinstance(name, str):
         raise TypeError(f"activation must be a str or None, got {name!r}")
+    if not isinstance(inplace, bool):
+        raise TypeError(f"inplace must be a bool, got {inplace!r}")
     key = name.lower()
     if key not in ACTIVATIONS:
         check_choice("activation", name, list(ACTIVATIONS))
+    if inplace and key in _INPLACE_ACTIVATIONS:
+        return _INPLACE_ACTIVATIONS[key]()
     return ACTIVATIONS[key]()
 
 
@@ -341,7 +364,9 @@ class Conv_Bn_Activation(SeqLenModule):
                 )
             )
         norm_layer = get_normalization(norm, out_channels)
-        act = get_activation(activation)
+        # the activation input is the fresh output of the conv or the norm, whose backward passes
+        # need their inputs only: the activation may overwrite it
+        act = get_activation(activation, inplace=True)
         if ordering == "cba":
             layers += [norm_layer, act]
         else:
