@@ -164,6 +164,21 @@ def test_ludb_windows_weight_only_the_annotated_span(sample_data: Path, tmp_path
     assert ms[0][inside].sum() > 0
 
 
+def test_the_default_recipe_learns_the_synthetic_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The main job's fallback: with no data the default settings must train, not collapse to a
+    constant output (as a peak learning rate of 3e-3 did: loss stuck at 0.55, score 0)."""
+    monkeypatch.setenv("ECG_SAMPLE_DATA", str(tmp_path / "no-data-here"))
+    out = tmp_path / "run"
+    assert main(["run", "cpsc2019", "--no-progress", "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    history = json.loads((out / "history.json").read_text())
+    assert metrics["data_source"] == "synthetic"
+    assert history[-1]["train_loss"] < 0.25 < history[0]["train_loss"]
+    assert metrics["qrs_score"] >= 0.8
+
+
 @pytest.mark.data
 @pytest.mark.parametrize("name", ["cinc2021", "cpsc2018"])
 def test_consensus_windows_label_the_beats_all_leads_agree_on(sample_data: Path, name: str) -> None:
