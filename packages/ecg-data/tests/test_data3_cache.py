@@ -169,6 +169,36 @@ def test_ptbxl_cache_sampling_rate_and_db_dir(ptbxl_dir: Path, tmp_path: Path) -
     assert lo.reader.cache_dir == cache
 
 
+def test_a_record_rewritten_in_place_gets_a_new_entry(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import shutil
+
+    import wfdb
+
+    db = tmp_path / "ptbxl"
+    shutil.copytree(write_ptbxl(tmp_path_factory.mktemp("ptbxl_src")), db)
+    cache = tmp_path / "c"
+    cfg = {"db_dir": str(db), "use_cache": True, "cache_dir": str(cache)}
+    ds = PTBXLDataset(cfg)
+    before = ds[0][0].clone()
+    stem = ds.reader.record_path(ds.records[0])
+    rec = wfdb.rdrecord(str(stem))
+    wfdb.wrsamp(  # the same record with every sample doubled, written in place
+        stem.name,
+        fs=rec.fs,
+        units=rec.units,
+        sig_name=rec.sig_name,
+        p_signal=2 * rec.p_signal,
+        fmt=rec.fmt,
+        write_dir=str(stem.parent),
+    )
+    os.utime(stem.with_name(stem.name + ".hea"), ns=(1, 1))  # mtime differs even on coarse clocks
+    after = PTBXLDataset(cfg)[0][0]
+    assert len(list((cache / "datasets" / "ptb-xl").glob("*.npy"))) == 2
+    assert not torch.equal(before, after)
+
+
 def test_cache_defaults_and_config_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for cfg_cls in (
         CINC2021TrainConfig,

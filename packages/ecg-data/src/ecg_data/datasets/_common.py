@@ -43,6 +43,7 @@ __all__ = [
     "source_id",
     "check_cache_fields",
     "record_description",
+    "file_stamp",
 ]
 
 
@@ -266,6 +267,23 @@ def source_id(reader: Any) -> str:
     return f"{type(reader).__name__}:{db_dir if db_dir is not None else repr(reader)}"
 
 
+def file_stamp(reader: Any, rec: str) -> list[int] | None:
+    """``[size, mtime_ns]`` of the main file of ``rec`` (``reader.record_path``; for a WFDB
+    record without extension, its ``.hea``), or ``None`` when there is no file (synthetic)."""
+    try:
+        path = Path(reader.record_path(rec))
+    except (AttributeError, KeyError, NotImplementedError):
+        return None
+    for cand in (path, path.with_name(path.name + ".hea")):
+        try:
+            st = cand.stat()
+        except OSError:
+            continue
+        if cand.is_file():
+            return [st.st_size, st.st_mtime_ns]
+    return None
+
+
 def record_description(
     reader: Any,
     rec: str,
@@ -279,9 +297,12 @@ def record_description(
     """The cache description (:func:`cached_array`) of record ``rec`` read from sample ``a`` to
     ``b`` (source samples; default the whole record) of ``reader``, resampled to ``fs`` Hz,
     restricted to ``leads`` and preprocessed by ``preproc`` (its ``repr`` is the key);
-    ``extra`` adds fields (e.g. the record's file)."""
+    ``extra`` adds fields (e.g. the record's file). The size and modification time of the
+    record's main file (its header for a WFDB record) are part of it, so a record rewritten in
+    place gets a new entry instead of a stale one."""
     return {
         "source": source_id(reader),
+        "stamp": file_stamp(reader, rec),
         "rec": rec,
         "a": a,
         "b": reader.get_siglen(rec) if b is None else b,
