@@ -1,7 +1,7 @@
 """Array kernels of the ``ecgsuite`` detector (:mod:`.detector`): boxcar band-pass by doubling
 window sums over cache-sized chunks, pooled squared slope, window gathers and a per-thread
 scratch buffer. Each kernel equals the plain numpy computation it replaces (see
-``tests/test_rpeaks3_fastpaths.py``); they exist for speed (issue 4: >= 20 M samples/s)."""
+``tests/test_rpeaks_fastpaths.py``); they exist for speed."""
 
 from __future__ import annotations
 

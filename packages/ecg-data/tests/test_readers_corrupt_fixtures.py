@@ -1,5 +1,5 @@
-"""Hypothesis corruption of every reader not covered by test_data_corrupt_real.py /
-test_data2_readers.py: CinC2018 and PTB-XL (fixtures written in their on-disk formats with
+"""Hypothesis corruption of every reader not covered by test_readers_corrupt_real.py /
+test_readers_fixtures.py: CinC2018 and PTB-XL (fixtures written in their on-disk formats with
 wfdb.wrsamp / wrann and CSV), CinC2020 (real CinC samples, same WFDB format as CinC2021) and
 CinC2017 (``.mat`` + ``REFERENCE.csv``).
 
