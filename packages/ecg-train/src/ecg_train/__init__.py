@@ -30,6 +30,33 @@ if TYPE_CHECKING:
     from ecg_train.loggers import (
         TextLogger as TextLogger,
     )
+    from ecg_train.losses import (
+        AsymmetricLoss as AsymmetricLoss,
+    )
+    from ecg_train.losses import (
+        FocalLoss as FocalLoss,
+    )
+    from ecg_train.losses import (
+        MaskedBCEWithLogitsLoss as MaskedBCEWithLogitsLoss,
+    )
+    from ecg_train.losses import (
+        WeightedCrossEntropyLoss as WeightedCrossEntropyLoss,
+    )
+    from ecg_train.losses import (
+        asymmetric_loss as asymmetric_loss,
+    )
+    from ecg_train.losses import (
+        class_weights as class_weights,
+    )
+    from ecg_train.losses import (
+        focal_loss as focal_loss,
+    )
+    from ecg_train.losses import (
+        masked_bce_with_logits as masked_bce_with_logits,
+    )
+    from ecg_train.losses import (
+        weighted_cross_entropy as weighted_cross_entropy,
+    )
     from ecg_train.metrics.challenge2020 import (
         cinc2021_classes as cinc2021_classes,
     )
@@ -135,6 +162,15 @@ _EXPORTS: dict[str, str] = {
     "LoggerManager": "ecg_train.loggers",
     "TensorBoardLogger": "ecg_train.loggers",
     "TextLogger": "ecg_train.loggers",
+    "AsymmetricLoss": "ecg_train.losses",
+    "FocalLoss": "ecg_train.losses",
+    "MaskedBCEWithLogitsLoss": "ecg_train.losses",
+    "WeightedCrossEntropyLoss": "ecg_train.losses",
+    "asymmetric_loss": "ecg_train.losses",
+    "class_weights": "ecg_train.losses",
+    "focal_loss": "ecg_train.losses",
+    "masked_bce_with_logits": "ecg_train.losses",
+    "weighted_cross_entropy": "ecg_train.losses",
     "ClassificationMetrics": "ecg_train.metrics.classification",
     "ClassificationResult": "ecg_train.metrics.classification",
     "RPeaksDetectionMetrics": "ecg_train.metrics.rpeaks",
