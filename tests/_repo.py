@@ -8,12 +8,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# dist name -> the ecg-* distributions it may depend on (the one-way dependency graph).
+# dist name -> the ecg-* distributions it may depend on (the one-way dependency graph):
+# ecg-signal is the shared base; ecg-models and ecg-train use no other ecg-* package.
 ALLOWED_ECG_DEPS: dict[str, set[str]] = {
     "ecg-signal": set(),
     "ecg-data": {"ecg-signal"},
-    "ecg-models": set(),
-    "ecg-train": set(),
+    "ecg-models": {"ecg-signal"},
+    "ecg-train": {"ecg-signal"},
     "ecg-benchmarks": {"ecg-signal", "ecg-data", "ecg-models", "ecg-train"},
     "ecg-suite": {"ecg-signal", "ecg-data", "ecg-models", "ecg-train", "ecg-benchmarks"},
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._repo import ALLOWED_ECG_DEPS, Package, meta_package, packages, req_name
+from tests._repo import ALLOWED_ECG_DEPS, ROOT, Package, meta_package, packages, req_name
 
 PACKAGES = packages()
 IDS = [p.dist for p in PACKAGES]
@@ -86,3 +86,28 @@ def test_every_import_is_declared(pkg: Package) -> None:
         else:
             problems.append(f"{where}, provided by {sorted(dists)}, not declared")
     assert not problems, "\n".join(problems)
+
+
+def test_ecg_signal_is_the_shared_base() -> None:
+    # every package but ecg-signal may use it; ecg-models and ecg-train use nothing else
+    for dist, allowed in ALLOWED_ECG_DEPS.items():
+        if dist != "ecg-signal":
+            assert "ecg-signal" in allowed, dist
+    assert ALLOWED_ECG_DEPS["ecg-models"] == ALLOWED_ECG_DEPS["ecg-train"] == {"ecg-signal"}
+    assert ALLOWED_ECG_DEPS["ecg-signal"] == set()
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=IDS)
+def test_readme_table_names_the_declared_ecg_dependencies(pkg: Package) -> None:
+    rows = [
+        line
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith(f"| [{pkg.dist}]")
+    ]
+    assert len(rows) == 1, f"README.md has no (or several) table rows for {pkg.dist}"
+    depends_on = rows[0].rstrip("|").rsplit("|", 1)[1]
+    if "all four" in depends_on:
+        named = ALLOWED_ECG_DEPS[pkg.dist]
+    else:
+        named = {w.strip(" ,`") for w in depends_on.split(",")} & {p.dist for p in PACKAGES}
+    assert named == pkg.ecg_deps, f"README says {pkg.dist} depends on {sorted(named)}"

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from ecg_train.trainer.safe_state import read_state
+
 HERE = Path(__file__).parent
 _spec = importlib.util.spec_from_file_location("train_toy", HERE / "train_toy.py")
 assert _spec is not None and _spec.loader is not None
@@ -53,7 +55,7 @@ def test_two_processes_match_one(tmp_path: Path, accumulation: int) -> None:
     (tmp_path / "ddp").mkdir()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    two = torch.load(tmp_path / "ddp" / "result.pt", weights_only=False)
+    two = read_state(tmp_path / "ddp" / "result.safetensors")
     one = toy.run(tmp_path / "one", accumulation)
     assert two["world_size"] == 2 and one["world_size"] == 1
     assert len(two["loss_history"]) == len(one["loss_history"]) > 0

@@ -1,7 +1,7 @@
 """Tiny model, dataset and trainer for the trainer tests; also the torchrun entry point.
 
 Run as ``torchrun --nproc_per_node 2 train_toy.py OUT_DIR [accumulation]``: rank 0 writes the loss
-history and final weights to ``OUT_DIR/result.pt``.
+history and final weights to ``OUT_DIR/result.safetensors``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from ecg_train.trainer.base import BaseTrainer
+from ecg_train.trainer.checkpoint import atomic_save
 
 
 class ToyModel(torch.nn.Module):
@@ -141,4 +142,4 @@ if __name__ == "__main__":
     acc = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     res = run(out_dir, acc)
     if int(os.environ.get("RANK", "0")) == 0:
-        torch.save(res, out_dir / "result.pt")
+        atomic_save(res, out_dir / "result.safetensors")

@@ -42,7 +42,7 @@ from ecg_train.trainer.optim import Scheduler, build_optimizer, build_scheduler
 
 __all__ = ["BaseTrainer"]
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: safetensors + JSON (1 was a pickle)
 # Fields that define the trajectory: a checkpoint written with other values cannot be resumed.
 _TRAJECTORY_FIELDS = (
     "batch_size",

@@ -1,4 +1,9 @@
-"""Atomic checkpoint files, RNG state capture and checkpoint rotation."""
+"""Atomic checkpoint files, RNG state capture and checkpoint rotation.
+
+Checkpoints (``checkpoint_epoch*_step*.pt`` and ``best_model.pt``) are safetensors files: the
+tensors in the tensor table and every other value as JSON (see :mod:`ecg_train.trainer.safe_state`).
+Nothing is unpickled on load, so a crafted file cannot run code; a pickled file is refused.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from ecg_train.trainer.safe_state import read_state, state_to_bytes
 
 __all__ = [
     "atomic_save",
@@ -32,16 +39,20 @@ def checkpoint_name(epoch: int, step: int) -> str:
 
 
 def atomic_save(obj: object, path: str | os.PathLike[str]) -> Path:
-    """Save ``obj`` with ``torch.save`` atomically: temp file in the same folder, fsync, rename.
+    """Save the state ``obj`` as a safetensors file atomically: temp file, fsync, rename.
 
     A crash at any moment leaves either the previous file or the complete new one.
+
+    Raises:
+        TypeError: ``obj`` holds a value that is not plain data (the path to it is named).
     """
     target = Path(path)
+    data = state_to_bytes(obj)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -60,16 +71,16 @@ def atomic_save(obj: object, path: str | os.PathLike[str]) -> Path:
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Load a checkpoint dict (``weights_only=False``: RNG states hold numpy objects).
+    """Load a checkpoint dict (tensors on the CPU); never unpickles.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not a checkpoint of this trainer.
+        ValueError: the file is not a checkpoint of this trainer (a pickle, a damaged file...).
     """
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"checkpoint file not found: {p}")
-    obj = torch.load(p, map_location="cpu", weights_only=False)
+    obj = read_state(p)
     if not isinstance(obj, dict) or "model" not in obj or "format" not in obj:
         raise ValueError(f"{p} is not an ecg_train checkpoint (missing 'model'/'format' keys)")
     return obj
