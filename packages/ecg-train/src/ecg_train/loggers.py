@@ -10,6 +10,9 @@ import csv
 import datetime as _dt
 import json
 import math
+import os
+import re
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +61,13 @@ class BaseLogger(ABC):
     def log_final(self, metrics: Mapping[str, float]) -> None:
         """Record the final metrics."""
 
+    def truncate(self, step: int, epoch: int) -> None:  # noqa: B027 - optional hook
+        """Forget what was logged after a resume point: phase ``"train"`` records after
+        optimizer step ``step``, records of every other phase after epoch ``epoch``, and the
+        final metrics. Called when a run resumes from a checkpoint, so that no record appears
+        twice. TensorBoard needs nothing: it discards events of a tag whose step goes back.
+        """
+
     def flush(self) -> None:  # noqa: B027 - optional hook
         """Flush buffered output."""
 
@@ -92,6 +102,16 @@ class CSVLogger(BaseLogger):
     def log_config(self, config: Mapping[str, Any]) -> None:
         (self.log_dir / "config.json").write_text(json.dumps(_jsonable(config), indent=2))
 
+    def truncate(self, step: int, epoch: int) -> None:
+        self._fh.close()
+        with self.path.open(newline="") as fh:
+            rows = list(csv.reader(fh))
+        body = rows[1:] if rows and tuple(rows[0]) == self.COLUMNS else rows
+        kept = [r for r in body if len(r) == len(self.COLUMNS) and _kept(r[1], r[2], step, epoch)]
+        _rewrite(self.path, [list(self.COLUMNS), *kept], csv_rows=True)
+        self._fh = self.path.open("a", newline="")
+        self._writer = csv.writer(self._fh)
+
     def log_final(self, metrics: Mapping[str, float]) -> None:
         self.log_scalars(metrics, step=-1, phase="final")
 
@@ -122,6 +142,17 @@ class TextLogger(BaseLogger):
 
     def log_config(self, config: Mapping[str, Any]) -> None:
         self._line("config: " + json.dumps(_jsonable(config), sort_keys=True))
+
+    def truncate(self, step: int, epoch: int) -> None:
+        self._fh.close()
+        kept = []
+        for line in self.path.read_text().splitlines():
+            m = _TEXT_RECORD.match(line)
+            if m is None or _kept(m.group(1), m.group(2), step, epoch):
+                kept.append(line)
+        _rewrite(self.path, kept, csv_rows=False)
+        self._fh = self.path.open("a")
+        self._line(f"resumed after optimizer step {step} (epoch {epoch})")
 
     def log_final(self, metrics: Mapping[str, float]) -> None:
         body = ", ".join(f"{k}={float(v):.6g}" for k, v in metrics.items())
@@ -165,6 +196,37 @@ class TensorBoardLogger(BaseLogger):
 
     def close(self) -> None:
         self._writer.close()
+
+
+_TEXT_RECORD = re.compile(r"^\S+ \[([^\]]+)\](?: step (-?\d+):)?")
+
+
+def _kept(phase: str, step: str | None, last_step: int, last_epoch: int) -> bool:
+    """Whether a record of ``phase`` at ``step`` precedes the resume point."""
+    if phase == "final":
+        return False
+    try:
+        value = int(step) if step is not None else None
+    except ValueError:
+        return False
+    if value is None:
+        return False
+    return value <= (last_step if phase == "train" else last_epoch)
+
+
+def _rewrite(path: Path, rows: list[Any], *, csv_rows: bool) -> None:
+    """Replace ``path`` atomically by ``rows`` (CSV rows or text lines)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as fh:
+            if csv_rows:
+                csv.writer(fh).writerows(rows)
+            else:
+                fh.write("".join(f"{line}\n" for line in rows))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 LOGGERS: dict[str, Callable[[str | Path], BaseLogger]] = {
@@ -234,6 +296,10 @@ class LoggerManager(BaseLogger):
     def log_final(self, metrics: Mapping[str, float]) -> None:
         for lg in self.loggers:
             lg.log_final(metrics)
+
+    def truncate(self, step: int, epoch: int) -> None:
+        for lg in self.loggers:
+            lg.truncate(step, epoch)
 
     def flush(self) -> None:
         for lg in self.loggers:

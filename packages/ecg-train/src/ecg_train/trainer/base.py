@@ -380,6 +380,7 @@ class BaseTrainer(ABC):
         self.loss_history = list(state["loss_history"])
         self.epoch_history = list(state["epoch_history"])
         self.last_checkpoint = source
+        self.loggers.truncate(self.global_step, self.epoch)
         return source
 
     # ---------------------------------------------------------------- loop
