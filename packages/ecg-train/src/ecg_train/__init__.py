@@ -66,6 +66,12 @@ if TYPE_CHECKING:
     from ecg_train.metrics.challenge2020 import (
         compute_challenge_metric as compute_challenge_metric,
     )
+    from ecg_train.metrics.cinc2017 import (
+        cinc2017_confusion as cinc2017_confusion,
+    )
+    from ecg_train.metrics.cinc2017 import (
+        cinc2017_score as cinc2017_score,
+    )
     from ecg_train.metrics.classification import (
         ClassificationMetrics as ClassificationMetrics,
     )
@@ -182,6 +188,8 @@ _EXPORTS: dict[str, str] = {
     "cinc2021_classes": "ecg_train.metrics.challenge2020",
     "cinc2021_weights": "ecg_train.metrics.challenge2020",
     "compute_challenge_metric": "ecg_train.metrics.challenge2020",
+    "cinc2017_confusion": "ecg_train.metrics.cinc2017",
+    "cinc2017_score": "ecg_train.metrics.cinc2017",
     "cpsc2021_record_score": "ecg_train.metrics.cpsc2021",
     "cpsc2021_score": "ecg_train.metrics.cpsc2021",
     "cpsc2020_score": "ecg_train.metrics.cpsc2020",
