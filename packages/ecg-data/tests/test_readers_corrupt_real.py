@@ -1,5 +1,5 @@
-"""Hypothesis: corrupted copies of real WFDB-based records (MITDB, LUDB, CinC2021, CPSC2021) either
-raise a reader error or read with the shape their header promises; never a silent wrong shape."""
+"""Hypothesis: corrupted copies of real WFDB-based records (MITDB, LUDB, CinC2021, CPSC2021, QTDB,
+NSTDB) either raise a reader error or read with the shape their header promises; never a silent wrong shape."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecg_data import CINC2021, CPSC2021, LUDB, MITDB, ReaderError
+from ecg_data import CINC2021, CPSC2021, LUDB, MITDB, NSTDB, QTDB, ReaderError
 
 # reader, sample folder, files of one record (relative), signal file corrupted with target "data"
 _RECORDS: dict[str, tuple[Any, str, list[str], str]] = {
@@ -20,6 +20,8 @@ _RECORDS: dict[str, tuple[Any, str, list[str], str]] = {
     "ludb": (LUDB, "ludb", [f"data/1.{e}" for e in ("hea", "dat", "ii")], "data/1.dat"),
     "cinc2021": (CINC2021, "cinc2021", ["E07500.hea", "E07500.mat"], "E07500.mat"),
     "cpsc2021": (CPSC2021, "cpsc2021", ["data_21_7.hea", "data_21_7.dat"], "data_21_7.dat"),
+    "qtdb": (QTDB, "qtdb", ["sel30.hea", "sel30.dat", "sel30.q1c"], "sel30.dat"),
+    "nstdb": (NSTDB, "nstdb", ["119e_6.hea", "119e_6.dat", "119e_6.atr"], "119e_6.dat"),
 }
 
 

@@ -163,11 +163,20 @@ if TYPE_CHECKING:
     from ecg_data.readers.mitdb import (
         MITDB as MITDB,
     )
+    from ecg_data.readers.nstdb import (
+        NSTDB as NSTDB,
+    )
     from ecg_data.readers.ptbxl import (
         PTBXL as PTBXL,
     )
     from ecg_data.readers.ptbxl import (
         PTBXLAnn as PTBXLAnn,
+    )
+    from ecg_data.readers.qtdb import (
+        QTDB as QTDB,
+    )
+    from ecg_data.readers.qtdb import (
+        QTDBAnn as QTDBAnn,
     )
     from ecg_data.readers.shhs import (
         SHHS as SHHS,
@@ -180,6 +189,9 @@ if TYPE_CHECKING:
     )
     from ecg_data.readers.synthetic import (
         SyntheticDB as SyntheticDB,
+    )
+    from ecg_data.readers.wave_marks import (
+        WaveMarks as WaveMarks,
     )
     from ecg_data.readers.wfdb_base import (
         BeatRhythmAnn as BeatRhythmAnn,
@@ -196,6 +208,10 @@ _EXPORTS: dict[str, str] = {
     "BeatRhythmAnn": "ecg_data.readers.wfdb_base",
     "WFDBReader": "ecg_data.readers.wfdb_base",
     "MITDB": "ecg_data.readers.mitdb",
+    "NSTDB": "ecg_data.readers.nstdb",
+    "QTDB": "ecg_data.readers.qtdb",
+    "QTDBAnn": "ecg_data.readers.qtdb",
+    "WaveMarks": "ecg_data.readers.wave_marks",
     "CPSC2021": "ecg_data.readers.cpsc2021",
     "CPSC2019": "ecg_data.readers.cpsc2019",
     "CPSC2018": "ecg_data.readers.cpsc2018",
