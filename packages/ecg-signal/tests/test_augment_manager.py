@@ -141,10 +141,11 @@ def test_disable_and_specs() -> None:
 
 def test_config_errors() -> None:
     with pytest.raises(
-        ValueError, match=r"unknown key 'mixupp'.*did you mean 'mixup'.*allowed keys: random, fs"
+        ValueError,
+        match=r"unknown AugmenterManager key 'mixupp'.*did you mean 'mixup'.*allowed keys: random, fs",
     ):
         AugmenterManager.from_config({"fs": 500, "mixupp": {}})
-    with pytest.raises(ValueError, match=r"unknown key 'alpah'.*mixup.*allowed keys"):
+    with pytest.raises(ValueError, match=r"unknown mixup config key 'alpah'.*allowed keys"):
         AugmenterManager.from_config({"fs": 500, "mixup": {"alpah": 1.0}})
     with pytest.raises(ValueError, match=r"fs must be.*above 0 Hz.*-1"):
         AugmenterManager.from_config({"fs": -1, "mixup": {}})

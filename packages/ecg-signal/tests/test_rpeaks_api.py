@@ -47,7 +47,7 @@ def test_unknown_method_and_options(sim: tuple[np.ndarray, np.ndarray]) -> None:
         detect_rpeaks(x, FS, method="hamiltn")
     with pytest.raises(TypeError, match="method must be a string"):
         detect_rpeaks(x, FS, method=3)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"unknown ecgsuite option 'treshold'.*threshold"):
+    with pytest.raises(ValueError, match=r"unknown ecgsuite key 'treshold'.*threshold"):
         detect_rpeaks(x, FS, treshold=0.3)
     # a valid option changes the behaviour: a tiny refractory period with a low threshold
     many = detect_rpeaks(x, FS, threshold=0.01, refractory_s=0.02, twave_s=0.03,

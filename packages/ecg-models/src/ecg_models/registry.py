@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 from torch import nn
 
+from ecg_signal.config import check_keys, config_fields
+
 __all__ = [
     "Backbone",
     "BackboneEntry",
@@ -144,12 +146,7 @@ def create_backbone(
     if overrides:
         if not dataclasses.is_dataclass(cfg) or isinstance(cfg, type):
             raise TypeError(f"overrides need a dataclass config, got {type(cfg).__name__}")
-        allowed = {f.name for f in dataclasses.fields(cfg)}
-        unknown = sorted(set(overrides) - allowed)
-        if unknown:
-            raise ValueError(
-                f"unknown config key(s) {unknown} for backbone {name!r}; allowed: {sorted(allowed)}"
-            )
+        check_keys(overrides, config_fields(type(cfg)), f"backbone {name!r} config key")
         cfg = dataclasses.replace(cfg, **overrides)
     return entry.builder(in_channels, cfg)
 

@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from ecg_signal import _ecgsyn
 from ecg_signal._validation import check_fs, check_positive
+from ecg_signal.config import check_keys, config_fields
 
 __all__ = [
     "STANDARD_LEADS",
@@ -235,15 +236,7 @@ class SimulationConfig:
             raise TypeError(
                 f"config must be a mapping or SimulationConfig, got {type(config).__name__}"
             )
-        allowed = [f.name for f in dataclasses.fields(cls)]
-        for key in config:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ValueError(
-                    f"unknown SimulationConfig key {key!r}{hint}; allowed keys: "
-                    f"{', '.join(allowed)}"
-                )
+        check_keys(config, config_fields(cls), "SimulationConfig key")
         kwargs = dict(config)
         for key in ("leads", "wave_angles_deg", "wave_widths_rad"):
             if key in kwargs and isinstance(kwargs[key], list):

@@ -1,4 +1,4 @@
-"""Small helpers shared by the Datasets of the second round: validation of config fields,
+"""Small helpers shared by the Datasets: validation of config fields,
 sliding windows, the lead list and the optional on-disk cache of preprocessed arrays."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from ecg_data.datasets.base import (
     PreprocCfg,
     apply_augment,
     check_split_fraction,
-    config_from,
 )
 from ecg_data.readers.base import default_cache_dir
+from ecg_signal.config import config_from
 
 __all__ = [
     "check_db_dir",

@@ -1,4 +1,4 @@
-"""Shared pieces of the torch Datasets: config helpers, preprocessing and augmentation configs,
+"""Shared pieces of the torch Datasets: preprocessing and augmentation configs,
 deterministic record-disjoint splits, fixed-length windows and the sample protocol.
 
 Every Dataset's ``__getitem__`` returns a tuple of ``torch.Tensor``: ``(signal, labels)`` or
@@ -8,8 +8,6 @@ Every Dataset's ``__getitem__`` returns a tuple of ``torch.Tensor``: ``(signal, 
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import hashlib
 import math
 import numbers
@@ -25,7 +23,6 @@ __all__ = [
     "PreprocCfg",
     "AugmentCfg",
     "ECGDatasetProtocol",
-    "config_from",
     "split_records",
     "fix_length",
     "apply_preproc",
@@ -34,29 +31,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-def config_from(cls: type[T], config: Mapping[str, Any] | T) -> T:
-    """Build a config dataclass ``cls`` from a mapping (or copy an instance of it).
-
-    Raises:
-        ValueError: a key of the mapping is not a field of ``cls`` (names the key, the close match
-            and the allowed keys).
-        TypeError: ``config`` is neither a mapping nor a ``cls``.
-    """
-    if isinstance(config, cls):
-        return dataclasses.replace(config)  # type: ignore[type-var]
-    if not isinstance(config, Mapping):
-        raise TypeError(
-            f"config must be a mapping or a {cls.__name__}, got {type(config).__name__}"
-        )
-    allowed = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    for key in config:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown {cls.__name__} key {key!r}{hint}; allowed keys: {allowed}")
-    return cls(**dict(config))
 
 
 def check_split_fraction(value: Any, name: str) -> float:

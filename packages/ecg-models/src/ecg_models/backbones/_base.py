@@ -13,6 +13,7 @@ from torch import Tensor, nn
 
 from ecg_models.layers.conv import module_output_length
 from ecg_models.registry import Backbone
+from ecg_signal.config import config_from
 
 __all__ = [
     "BackboneConfig",
@@ -23,22 +24,6 @@ __all__ = [
 ]
 
 C = TypeVar("C")
-
-
-def config_from(cls: type[C], config: Mapping[str, Any] | C) -> C:
-    """Build a ``cls`` config from a mapping (unknown keys raise naming the allowed keys) or
-    return a deep copy of an instance of ``cls``."""
-    if isinstance(config, cls):
-        return dataclasses.replace(config)  # type: ignore[type-var]
-    if not isinstance(config, Mapping):
-        raise TypeError(
-            f"config must be a mapping or a {cls.__name__}, got {type(config).__name__}"
-        )
-    allowed = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    unknown = sorted(set(config) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown config key(s) {unknown} for {cls.__name__}; allowed: {allowed}")
-    return cls(**dict(config))
 
 
 class BackboneConfig:

@@ -7,7 +7,6 @@ never unpickles anything.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import os
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from ecg_models.models._config import config_to_dict, from_config
+from ecg_signal.config import check_keys, config_fields
 
 __all__ = [
     "TaskModel",
@@ -110,13 +110,7 @@ class TaskModel(nn.Module):
         self.n_leads = n_leads
         cfg = from_config(self.config_class, config)
         if kwargs:
-            allowed = {f.name for f in dataclasses.fields(cfg)}
-            unknown = sorted(set(kwargs) - allowed)
-            if unknown:
-                raise ValueError(
-                    f"unknown config key(s) {unknown} for {type(self).__name__}; "
-                    f"allowed keys: {sorted(allowed)}"
-                )
+            check_keys(kwargs, config_fields(type(cfg)), f"{type(self).__name__} config key")
             cfg = from_config(self.config_class, {**config_to_dict(cfg), **kwargs})
         else:
             # re-validate (a user may have edited a copy after construction)

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from copy import deepcopy
 from typing import Any, TypeVar, cast
 
+from ecg_signal.config import check_keys, config_fields
+
 __all__ = ["ConfigMixin", "config_to_dict", "from_config", "config_type_name"]
 
 T = TypeVar("T")
@@ -131,13 +133,8 @@ def from_config(
     hook = getattr(cls, "_from_json", None)
     if hook is not None:
         return cast(T, hook(config))
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    unknown = sorted(str(k) for k in config if k not in fields)
-    if unknown:
-        prefix = f"{_where}: " if _where else ""
-        raise ValueError(
-            f"{prefix}unknown key(s) {unknown} for {cls.__name__}; allowed keys: {sorted(fields)}"
-        )
+    where = f" (at {_where})" if _where else ""
+    check_keys(config, config_fields(cls), f"{cls.__name__}{where} key")
     hints = typing.get_type_hints(cls)
     kwargs = {
         k: _convert(v, hints.get(k, Any), f"{_where}.{k}" if _where else k)

@@ -41,6 +41,7 @@ from ecg_models.models._inference import classification_inference, sequence_infe
 from ecg_models.models.adjust import _walk
 from ecg_models.models.outputs import ClassificationInference, SequenceInference
 from ecg_models.registry import Backbone
+from ecg_signal.config import check_keys
 
 __all__ = [
     "CNNConfig",
@@ -164,10 +165,7 @@ class CNNConfig(ConfigMixin):
 
     @classmethod
     def _from_json(cls, mapping: Mapping[str, Any]) -> CNNConfig:
-        allowed = ["bases", "name", "variants"]
-        unknown = sorted(str(k) for k in mapping if k not in allowed)
-        if unknown:
-            raise ValueError(f"unknown key(s) {unknown} for CNNConfig; allowed keys: {allowed}")
+        check_keys(mapping, ["name", "variants", "bases"], "CNNConfig key")
         variants: dict[str, Any] = {}
         raw = mapping.get("variants", {})
         if not isinstance(raw, Mapping):

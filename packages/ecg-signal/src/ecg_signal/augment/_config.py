@@ -1,58 +1,25 @@
-"""Config helpers shared by the augmenters: building slots dataclasses from mappings."""
+"""Value checks shared by the augmenter configs (building them from mappings is
+:func:`ecg_signal.config.config_from`)."""
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from ecg_signal._validation import check_probability
 
 __all__ = [
-    "config_from",
     "check_seed",
     "check_fs_opt",
     "check_real",
     "check_pair",
     "check_prob_pair",
     "check_beta_shapes",
-    "unknown_key_error",
     "as_dict",
 ]
-
-T = TypeVar("T")
-
-
-def unknown_key_error(key: str, allowed: Sequence[str], what: str) -> ValueError:
-    """A ``ValueError`` for an unknown config key, naming the close matches and the allowed keys."""
-    close = difflib.get_close_matches(key, list(allowed), n=3)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return ValueError(
-        f"unknown key {key!r} in the {what} config{hint} allowed keys: {', '.join(allowed)}"
-    )
-
-
-def config_from(cls: type[T], config: Mapping[str, Any] | T | None, what: str) -> T:
-    """Build the dataclass ``cls`` from a mapping (or return a copy of an instance of ``cls``).
-
-    Unknown keys raise ``ValueError`` naming the key and the allowed keys.
-    """
-    if config is None:
-        return cls()
-    if isinstance(config, cls):
-        return dataclasses.replace(config)  # type: ignore[type-var]
-    if not isinstance(config, Mapping):
-        raise TypeError(
-            f"the {what} config must be a mapping or a {cls.__name__}, got {type(config).__name__}"
-        )
-    allowed = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    for key in config:
-        if key not in allowed:
-            raise unknown_key_error(str(key), allowed, what)
-    return cls(**dict(config))
 
 
 def check_seed(seed: Any, name: str = "seed") -> int | None:

@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from ecg_signal._validation import as_tensor_signal, check_probability
-from ecg_signal.augment._config import as_dict, config_from
+from ecg_signal.augment._config import as_dict
+from ecg_signal.config import config_from
 
 __all__ = ["Augmenter", "AugmentOutput", "check_inputs"]
 
@@ -60,7 +61,7 @@ class Augmenter(nn.Module):
         """
         if cls.config_class is None:
             raise TypeError(f"{cls.__name__} has no config class")
-        cfg = config_from(cls.config_class, {**as_dict(config), **overrides}, cls.name)
+        cfg = config_from(cls.config_class, {**as_dict(config), **overrides}, f"{cls.name} config")
         return cls(**as_dict(cfg))
 
     def __init__(

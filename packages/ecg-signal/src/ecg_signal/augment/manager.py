@@ -16,13 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ecg_signal.augment._config import (
-    as_dict,
-    check_fs_opt,
-    check_seed,
-    config_from,
-    unknown_key_error,
-)
+from ecg_signal.augment._config import as_dict, check_fs_opt, check_seed
 from ecg_signal.augment.base import Augmenter, AugmentOutput, check_inputs
 from ecg_signal.augment.baseline_wander import BaselineWander
 from ecg_signal.augment.cutmix import CutMix
@@ -32,6 +26,7 @@ from ecg_signal.augment.random_flip import RandomFlip
 from ecg_signal.augment.random_masking import RandomMasking
 from ecg_signal.augment.random_renormalize import RandomRenormalize
 from ecg_signal.augment.stretch_compress import StretchCompress
+from ecg_signal.config import check_keys, config_fields, config_from, unknown_key_error
 
 __all__ = ["AUGMENTERS", "AugmenterManager", "AugmenterManagerConfig", "get_augmenter"]
 
@@ -53,7 +48,7 @@ _AugSpec = Mapping[str, Any] | bool | None | object
 def get_augmenter(name: str) -> type[Augmenter]:
     """The augmenter class registered as ``name`` (close matches are suggested on a miss)."""
     if name not in AUGMENTERS:
-        raise unknown_key_error(name, list(AUGMENTERS), "augmenter registry")
+        raise unknown_key_error(name, list(AUGMENTERS), "augmenter")
     return AUGMENTERS[name]
 
 
@@ -146,10 +141,7 @@ class AugmenterManager(nn.Module):
         run in the mapping's key order.
         """
         if isinstance(config, Mapping):
-            allowed = [f.name for f in dataclasses.fields(AugmenterManagerConfig)]
-            for key in config:
-                if key not in allowed:
-                    raise unknown_key_error(str(key), allowed, "AugmenterManager")
+            check_keys(config, config_fields(AugmenterManagerConfig), "AugmenterManager key")
             order = [k for k in config if k in AUGMENTERS]
         else:
             order = list(AUGMENTERS)

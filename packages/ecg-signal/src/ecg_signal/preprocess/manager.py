@@ -20,8 +20,7 @@ from __future__ import annotations
 import difflib
 import numbers
 from collections.abc import Mapping, Sequence
-from copy import deepcopy
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar, overload
 
 import numpy as np
@@ -29,6 +28,7 @@ import numpy.typing as npt
 import torch
 
 from ecg_signal._validation import as_signal, as_tensor_signal, check_fs, check_positive
+from ecg_signal.config import config_from
 from ecg_signal.preprocess import functional as npf
 from ecg_signal.preprocess import torch_functional as tf
 
@@ -49,27 +49,10 @@ DEFAULT_ORDER: tuple[str, ...] = ("baseline_remove", "notch", "bandpass", "resam
 _C = TypeVar("_C")
 
 
-def _unknown_key_error(what: str, key: str, allowed: Sequence[str]) -> ValueError:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return ValueError(
-        f"unknown {what} config key {key!r}{hint} (allowed keys: {', '.join(allowed)})"
-    )
-
-
 def _build(cls: type[_C], config: Any, what: str) -> _C:
-    """Build dataclass ``cls`` from an instance of it or a mapping, rejecting unknown keys."""
-    if isinstance(config, cls):
-        return deepcopy(config)
-    if not isinstance(config, Mapping):
-        raise TypeError(
-            f"{what} config must be a mapping or {cls.__name__}, got {type(config).__name__}"
-        )
-    allowed = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    for key in config:
-        if key not in allowed:
-            raise _unknown_key_error(what, str(key), allowed)
-    return cls(**dict(config))
+    """Build the step config ``cls`` from a mapping or copy an instance (unknown keys rejected)."""
+    built: _C = config_from(cls, config, f"{what} config")
+    return built
 
 
 def _opt_positive(value: Any, name: str, units: str) -> float | None:
@@ -303,7 +286,18 @@ class PreprocConfig:
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | PreprocConfig) -> PreprocConfig:
         """Build from a mapping such as ``{"random": False, "resample": {"fs": 500},
-        "bandpass": {}}`` (unknown keys rejected, naming the allowed ones) or copy an instance."""
+        "bandpass": {}}`` (unknown keys rejected, naming the allowed ones) or copy an instance.
+
+        ``detrend`` (the seed API's name of the step) is accepted as an alias of
+        ``baseline_remove``.
+        """
+        if isinstance(config, Mapping) and "detrend" in config:
+            if "baseline_remove" in config:
+                raise ValueError(
+                    "give either 'baseline_remove' or its alias 'detrend' in the preprocessing "
+                    "config, not both"
+                )
+            config = {("baseline_remove" if k == "detrend" else k): v for k, v in config.items()}
         return _build(cls, config, "preprocessing")
 
 

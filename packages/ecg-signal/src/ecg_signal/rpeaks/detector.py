@@ -45,13 +45,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter, percentile_filter
 from scipy.signal import find_peaks
+
+from ecg_signal.config import config_from
 
 from ._fastops import (
     _bandpass_slope2,
@@ -162,21 +164,9 @@ class EcgSuiteConfig:
         cls, config: Mapping[str, Any] | EcgSuiteConfig | None = None
     ) -> EcgSuiteConfig:
         """Build a config from a mapping (unknown keys are rejected) or copy a config."""
-        if config is None:
-            return cls()
         if isinstance(config, cls):
             return cls(**asdict(config))
-        if not isinstance(config, Mapping):
-            raise TypeError(
-                f"config must be a mapping or an EcgSuiteConfig, got {type(config).__name__}"
-            )
-        allowed = [f.name for f in fields(cls)]
-        for key in config:
-            if key not in allowed:
-                raise ValueError(
-                    f"unknown ecgsuite option {key!r}; allowed options: {', '.join(allowed)}"
-                )
-        return cls(**dict(config))
+        return config_from(cls, config, "ecgsuite")
 
 
 def _pos(value: Any, name: str, units: str) -> float:
