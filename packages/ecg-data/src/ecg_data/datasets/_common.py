@@ -3,6 +3,7 @@ sliding windows, the lead list and the optional on-disk cache of preprocessed ar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import numbers
@@ -20,6 +21,7 @@ from ecg_data.datasets.base import (
     apply_augment,
     check_split_fraction,
 )
+from ecg_data.readers._wfdb_header import read_wfdb_header
 from ecg_data.readers.base import default_cache_dir
 from ecg_signal.config import config_from
 
@@ -44,6 +46,7 @@ __all__ = [
     "check_cache_fields",
     "record_description",
     "file_stamp",
+    "record_files",
 ]
 
 
@@ -267,21 +270,66 @@ def source_id(reader: Any) -> str:
     return f"{type(reader).__name__}:{db_dir if db_dir is not None else repr(reader)}"
 
 
-def file_stamp(reader: Any, rec: str) -> list[int] | None:
-    """``[size, mtime_ns]`` of the main file of ``rec`` (``reader.record_path``; for a WFDB
-    record without extension, its ``.hea``), or ``None`` when there is no file (synthetic)."""
+def record_files(reader: Any, rec: str) -> list[Path]:
+    """Every file the signal of ``rec`` is read from, found without listing a folder.
+
+    ``reader.record_files(rec)`` when the reader defines it; otherwise the record's main file
+    (``reader.record_path``), its WFDB header ``<stem>.hea`` with every signal file the header
+    names (and, for a multi-segment record, each segment's header and signal files), and
+    ``reader.ann_path(rec)`` when the reader has one. Files that do not exist are left out; an
+    empty list means the record has no file (synthetic databases).
+    """
+    own = getattr(reader, "record_files", None)
+    if callable(own):
+        return sorted({Path(p) for p in own(rec)})
     try:
         path = Path(reader.record_path(rec))
     except (AttributeError, KeyError, NotImplementedError):
+        return []
+    found = {path}
+    stem = path.with_suffix("") if path.is_file() else path
+    found |= _wfdb_files(stem, depth=0)
+    ann_path = getattr(reader, "ann_path", None)
+    if callable(ann_path):
+        with contextlib.suppress(Exception):  # a record without annotation file
+            found.add(Path(ann_path(rec)))
+    return sorted(p for p in found if p.is_file())
+
+
+def _wfdb_files(stem: Path, depth: int) -> set[Path]:
+    """``<stem>.hea`` and the files it names (segments one level down), when it exists."""
+    hea = stem.with_name(stem.name + ".hea")
+    if not hea.is_file():
+        return set()
+    files = {hea}
+    try:
+        header = read_wfdb_header(stem)
+    except Exception:  # a malformed header: the reader reports it when the record is read
+        return files
+    files |= {stem.parent / str(name) for name in getattr(header, "file_name", None) or []}
+    if depth == 0:
+        for seg in getattr(header, "seg_name", None) or []:
+            if seg and seg != "~":
+                files |= _wfdb_files(stem.parent / str(seg), depth=1)
+    return files
+
+
+def file_stamp(reader: Any, rec: str) -> list[list[Any]] | None:
+    """``[name, size, mtime_ns]`` of each of :func:`record_files` (names relative to the main
+    file's folder when inside it), or ``None`` when the record has no file (synthetic)."""
+    files = record_files(reader, rec)
+    if not files:
         return None
-    for cand in (path, path.with_name(path.name + ".hea")):
-        try:
-            st = cand.stat()
-        except OSError:
-            continue
-        if cand.is_file():
-            return [st.st_size, st.st_mtime_ns]
-    return None
+    try:
+        base = Path(reader.record_path(rec)).parent
+    except (AttributeError, KeyError, NotImplementedError):
+        base = files[0].parent
+    stamp = []
+    for f in files:
+        st = f.stat()
+        name = str(f.relative_to(base)) if f.is_relative_to(base) else str(f)
+        stamp.append([name, st.st_size, st.st_mtime_ns])
+    return stamp
 
 
 def record_description(
@@ -297,9 +345,10 @@ def record_description(
     """The cache description (:func:`cached_array`) of record ``rec`` read from sample ``a`` to
     ``b`` (source samples; default the whole record) of ``reader``, resampled to ``fs`` Hz,
     restricted to ``leads`` and preprocessed by ``preproc`` (its ``repr`` is the key);
-    ``extra`` adds fields (e.g. the record's file). The size and modification time of the
-    record's main file (its header for a WFDB record) are part of it, so a record rewritten in
-    place gets a new entry instead of a stale one."""
+    ``extra`` adds fields (e.g. the record's file). The name, size and modification time of
+    every file the record is read from (:func:`record_files`: header, signal files, annotation
+    file) are part of it, so a record with any file rewritten in place gets a new entry instead
+    of a stale one."""
     return {
         "source": source_id(reader),
         "stamp": file_stamp(reader, rec),
