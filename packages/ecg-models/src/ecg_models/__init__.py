@@ -13,6 +13,12 @@ from typing import TYPE_CHECKING, Any
 from ecg_models._version import __version__
 
 if TYPE_CHECKING:
+    from ecg_models.explain import (
+        GradCAM as GradCAM,
+    )
+    from ecg_models.explain import (
+        grad_cam as grad_cam,
+    )
     from ecg_models.models._base import (
         CheckpointError as CheckpointError,
     )
@@ -156,6 +162,8 @@ _EXPORTS: dict[str, str] = {
     "AttentionConfig": "ecg_models.models.crnn",
     "CNNConfig": "ecg_models.models.crnn",
     "CRNNConfig": "ecg_models.models.crnn",
+    "GradCAM": "ecg_models.explain",
+    "grad_cam": "ecg_models.explain",
     "ECG_CRNN": "ecg_models.models.crnn",
     "ECG_CRNN_CONFIG": "ecg_models.models.crnn",
     "HeadConfig": "ecg_models.models.crnn",
