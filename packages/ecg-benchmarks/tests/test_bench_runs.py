@@ -42,7 +42,7 @@ def test_foreign_or_unfinished_folders(tmp_path) -> None:
         RunDir.prepare(foreign, resume=True)
     unfinished = tmp_path / "unfinished"
     (unfinished / "checkpoints").mkdir(parents=True)
-    (unfinished / "checkpoints" / "last.pt").write_bytes(b"x")
+    (unfinished / "checkpoints" / "checkpoint_epoch0000_step00000002.pt").write_bytes(b"x")
     with pytest.raises(RunDirError, match="unfinished run"):
         RunDir.prepare(unfinished)
     assert RunDir.prepare(unfinished, resume=True).path == unfinished

@@ -69,7 +69,7 @@ def test_typed_overrides() -> None:
         (
             "train.bacth_size",
             "4",
-            r"unknown setting 'train.bacth_size'; did you mean \['batch_size'\]",
+            r"unknown setting 'train.bacth_size'; did you mean 'train.batch_size'\? allowed keys: ",
         ),
         ("epochs.x", "1", "epochs is not a section"),
     ],

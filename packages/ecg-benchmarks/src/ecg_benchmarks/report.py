@@ -10,24 +10,47 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.runs import RunDir, RunDirError
 
-__all__ = ["render_report", "plot_learning_curves", "add_figure"]
+__all__ = ["render_report", "plot_learning_curves", "add_figure", "read_figures"]
 
 
 def add_figure(run: RunDir, filename: str, caption: str) -> Path:
     """Record a figure (saved by the caller under ``run.path / filename``) for the report."""
     manifest = run.path / "figures.json"
-    entries: list[dict[str, str]] = run.read_json(manifest) if manifest.is_file() else []
+    entries = read_figures(run) if manifest.is_file() else []
     entries = [e for e in entries if e["file"] != filename]
     entries.append({"file": filename, "caption": caption})
     run.write_json(manifest, entries)
     return run.path / filename
 
 
+def read_figures(run: RunDir) -> list[dict[str, str]]:
+    """The figure list of ``figures.json`` (empty when absent).
+
+    Raises:
+        RunDirError: the file is not a JSON list of ``{"file", "caption"}`` objects.
+    """
+    manifest = run.path / "figures.json"
+    if not manifest.is_file():
+        return []
+    entries = run.read_json(manifest, list)
+    for entry in entries:
+        ok = isinstance(entry, dict) and all(
+            isinstance(entry.get(k), str) for k in ("file", "caption")
+        )
+        if not ok or Path(entry["file"]).name != entry["file"]:
+            raise RunDirError(
+                f'{manifest}: each entry must be {{"file": NAME.png, "caption": TEXT}} '
+                f"with a plain file name, got {entry!r}"
+            )
+    return list(entries)
+
+
 def plot_learning_curves(run: RunDir, history: list[dict[str, Any]]) -> Path | None:
-    """Plot every numeric per-epoch series of ``history`` (one panel for losses, one for scores)."""
-    if not history:
+    """Plot the per-epoch series of ``history``: a panel of losses, one of validation metrics and
+    one of the learning rate, each titled with what it plots."""
+    if not any(_is_number(v) for h in history for k, v in h.items() if k != "epoch"):
         return None
     import matplotlib
 
@@ -37,17 +60,28 @@ def plot_learning_curves(run: RunDir, history: list[dict[str, Any]]) -> Path | N
     epochs = [int(h.get("epoch", i + 1)) for i, h in enumerate(history)]
     keys = sorted({k for h in history for k, v in h.items() if k != "epoch" and _is_number(v)})
     losses = [k for k in keys if "loss" in k]
-    scores = [k for k in keys if k not in losses and not k.endswith("_s")]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
-    for ax, group, title in ((axes[0], losses, "loss"), (axes[1], scores, "validation metrics")):
+    rates = [k for k in keys if k == "lr"]
+    scores = [k for k in keys if k not in losses and k not in rates and not k.endswith("_s")]
+    panels = [
+        (losses, "training and validation loss", "loss"),
+        (scores, "validation metric per epoch", "metric value"),
+        (rates, "learning rate (end of epoch)", "learning rate"),
+    ]
+    panels = [p for p in panels if p[0]]
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 3.6), constrained_layout=True, squeeze=False
+    )
+    for ax, (group, title, ylabel) in zip(axes[0], panels, strict=True):
         for key in group:
             ys = [float(h.get(key, math.nan)) for h in history]
             ax.plot(epochs, ys, marker="o", label=key)
         ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.grid(alpha=0.3)
-        if group:
-            ax.legend(fontsize=8)
+        ax.legend(fontsize=8)
+        if group == rates:
+            ax.set_yscale("log")
     path = run.path / "learning_curves.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -66,11 +100,11 @@ def _fmt(value: Any) -> str:
 
 def render_report(run: RunDir, *, title: str | None = None) -> Path:
     """Write ``report.md`` for the finished run in ``run``; returns its path."""
-    metrics: dict[str, Any] = run.read_json(run.metrics)
-    history: list[dict[str, Any]] = run.read_json(run.history) if run.history.is_file() else []
+    metrics: dict[str, Any] = run.read_json(run.metrics, dict)
+    history: list[Any] = run.read_json(run.history, list) if run.history.is_file() else []
+    history = [h for h in history if isinstance(h, dict)]
+    figures = read_figures(run)
     curves = plot_learning_curves(run, history)
-    manifest = run.path / "figures.json"
-    figures: list[dict[str, str]] = run.read_json(manifest) if manifest.is_file() else []
     name = metrics.get("benchmark", run.path.name)
     lines = [f"# {title or f'ecg-bench run: {name}'}", ""]
     summary = metrics.get("summary")
@@ -96,7 +130,8 @@ def render_report(run: RunDir, *, title: str | None = None) -> Path:
         "",
         "- `config.toml`: the resolved settings (re-run with `ecg-bench run NAME --config config.toml`)",
         "- `metrics.json`, `history.json`: final and per-epoch metrics",
-        "- `checkpoints/`: the best model (safetensors + JSON) and the trainer's checkpoints",
+        "- `checkpoints/`: `model.safetensors` (the best model with its config, for "
+        "`TaskModel.from_checkpoint`) and the trainer's checkpoints",
         "- `logs/`: TensorBoard event files and CSV logs",
     ]
     run.write_text(run.report, "\n".join(lines) + "\n")

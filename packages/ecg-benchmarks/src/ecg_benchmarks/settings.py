@@ -9,14 +9,17 @@ TOML, so ``ecg-bench run NAME --config out/config.toml`` repeats a run.
 from __future__ import annotations
 
 import dataclasses
-import difflib
+import inspect
 import json
+import math
 import tomllib
 import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from ecg_signal.config import unknown_key_error
 
 __all__ = [
     "SettingsError",
@@ -26,6 +29,8 @@ __all__ = [
     "parse_assignments",
     "to_dict",
     "dump_toml",
+    "describe",
+    "format_settings",
 ]
 
 
@@ -62,7 +67,15 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise SettingsError(f"config file {p} does not exist")
     try:
-        data = tomllib.loads(p.read_text())
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"config file {p} is not UTF-8 text (byte {exc.start}): TOML files are UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise SettingsError(f"cannot read config file {p}: {exc}") from exc
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"config file {p} is not valid TOML: {exc}") from exc
     return flatten(data)
@@ -73,6 +86,12 @@ def _convert(value: Any, annotation: Any, key: str) -> Any:
     args = typing.get_args(annotation)
     if annotation is Any:
         return value
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        keys = sorted(f"{key}.{f.name}" for f in dataclasses.fields(annotation))
+        raise SettingsError(
+            f"{key} is a section of settings, not a value (got {value!r}); set its keys "
+            f"instead: {keys}"
+        )
     if origin in (typing.Union, types.UnionType):
         is_none = value is None or (isinstance(value, str) and value.lower() in ("none", "null"))
         if is_none and type(None) in args:
@@ -115,13 +134,22 @@ def _convert(value: Any, annotation: Any, key: str) -> Any:
         if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
             return False
         raise SettingsError(f"{key} expects true or false, got {value!r}")
-    if annotation in (int, float, str):
+    if annotation in (int, float):
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise SettingsError(f"{key} expects {annotation.__name__}, got {value!r}")
         try:
             if annotation is int and isinstance(value, float) and not value.is_integer():
                 raise ValueError
-            return annotation(value)
-        except (TypeError, ValueError):
+            number = annotation(value)
+        except (TypeError, ValueError, OverflowError):
             raise SettingsError(f"{key} expects {annotation.__name__}, got {value!r}") from None
+        if not math.isfinite(number):
+            raise SettingsError(f"{key} must be a finite number, got {value!r}")
+        return number
+    if annotation is str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise SettingsError(f"{key} expects text, got {value!r}")
+        return str(value)
     return value
 
 
@@ -137,11 +165,13 @@ def apply_overrides(settings: Any, overrides: Mapping[str, Any]) -> None:
                 )
             fields = {f.name: f for f in dataclasses.fields(node)}
             if part not in fields:
-                close = difflib.get_close_matches(part, fields, n=3)
-                hint = f"; did you mean {close}?" if close else ""
                 prefix = ".".join(parts[:depth])
-                allowed = sorted(f"{prefix}.{f}" if prefix else f for f in fields)
-                raise SettingsError(f"unknown setting {dotted!r}{hint} Allowed here: {allowed}")
+                allowed = [f"{prefix}.{f}" if prefix else f for f in fields]
+                if depth < len(parts) - 1:
+                    dotted_here = ".".join(parts[: depth + 1])
+                else:
+                    dotted_here = dotted
+                raise SettingsError(str(unknown_key_error(dotted_here, allowed, "setting")))
             if depth == len(parts) - 1:
                 hints = typing.get_type_hints(type(node))
                 value = _convert(raw, hints[part], dotted)
@@ -189,3 +219,94 @@ def dump_toml(tree: Mapping[str, Any]) -> str:
 
     section(tree, "")
     return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """``name -> text`` of the ``Attributes:`` sections of ``cls`` and its bases (Google style)."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        text = inspect.cleandoc(klass.__dict__.get("__doc__") or "")
+        lines = text.splitlines()
+        inside, current = False, None
+        for line in lines:
+            stripped = line.strip()
+            if stripped in ("Attributes:", "Args:"):
+                inside, current = True, None
+                continue
+            if inside and stripped and not line.startswith(" "):
+                inside = False
+            if not inside or not stripped:
+                continue
+            head, sep, rest = stripped.partition(":")
+            names = [n.strip() for n in head.split(",")]
+            if (
+                sep
+                and line.startswith("    ")
+                and not line.startswith("     ")
+                and all(n.isidentifier() for n in names)
+            ):
+                current = names
+                for n in names:
+                    docs[n] = rest.strip()
+            elif current is not None:
+                for n in current:
+                    docs[n] = f"{docs[n]} {stripped}".strip()
+    return docs
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return " | ".join(str(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin in (list, tuple):
+        inner = _type_name(args[0]) if args else "any"
+        return f"list of {inner}"
+    if annotation is type(None):
+        return "none"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def describe(settings: Any, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """Every setting of the dataclass tree ``settings``: ``(dotted key, type, default, meaning)``.
+
+    The meaning is the field's ``metadata["help"]``, else its entry in the ``Attributes:``
+    section of the class docstring.
+    """
+    rows: list[tuple[str, str, str, str]] = []
+    hints = typing.get_type_hints(type(settings))
+    docs = _attribute_docs(type(settings))
+    for f in dataclasses.fields(settings):
+        key = f"{prefix}{f.name}"
+        value = getattr(settings, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            rows += describe(value, key + ".")
+            continue
+        meaning = str(f.metadata.get("help", docs.get(f.name, "")))
+        default = (
+            "none"
+            if value is None
+            else json.dumps(value)
+            if isinstance(value, str)
+            else (
+                _toml_value(list(value)) if isinstance(value, list | tuple) else _toml_value(value)
+            )
+        )
+        rows.append((key, _type_name(hints[f.name]), default, meaning))
+    return rows
+
+
+def format_settings(settings: Any, width: int = 100) -> str:
+    """The table of :func:`describe` as text for ``ecg-bench run NAME --help``."""
+    import textwrap
+
+    out = []
+    for key, kind, default, meaning in describe(settings):
+        out.append(f"  {key} ({kind}; default {default})")
+        if meaning:
+            out += textwrap.wrap(
+                meaning, width, initial_indent="      ", subsequent_indent="      "
+            )
+    return "\n".join(out)
