@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from ecg_data.datasets.base import (
         split_records as split_records,
     )
+    from ecg_data.datasets.cinc2017 import (
+        CINC2017Dataset as CINC2017Dataset,
+    )
+    from ecg_data.datasets.cinc2017 import (
+        CINC2017TrainCfg as CINC2017TrainCfg,
+    )
+    from ecg_data.datasets.cinc2017 import (
+        CINC2017TrainConfig as CINC2017TrainConfig,
+    )
+    from ecg_data.datasets.cinc2017 import (
+        pad_collate as pad_collate,
+    )
+    from ecg_data.datasets.cinc2017 import (
+        stratified_split as stratified_split,
+    )
     from ecg_data.datasets.cinc2021 import (
         CINC2020Dataset as CINC2020Dataset,
     )
@@ -246,6 +261,11 @@ _EXPORTS: dict[str, str] = {
     "MITDBDataset": "ecg_data.datasets.mitdb",
     "MITDBTrainCfg": "ecg_data.datasets.mitdb",
     "MITDBTrainConfig": "ecg_data.datasets.mitdb",
+    "CINC2017Dataset": "ecg_data.datasets.cinc2017",
+    "CINC2017TrainCfg": "ecg_data.datasets.cinc2017",
+    "CINC2017TrainConfig": "ecg_data.datasets.cinc2017",
+    "pad_collate": "ecg_data.datasets.cinc2017",
+    "stratified_split": "ecg_data.datasets.cinc2017",
     "PTBXLDataset": "ecg_data.datasets.ptbxl",
     "PTBXLTrainCfg": "ecg_data.datasets.ptbxl",
     "PTBXLTrainConfig": "ecg_data.datasets.ptbxl",
