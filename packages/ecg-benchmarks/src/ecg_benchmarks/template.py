@@ -306,9 +306,33 @@ class Case(Benchmark, Generic[S]):
         model.eval()
         return model
 
-    def load_pretrained(self, name: str) -> tuple[S, torch.nn.Module]:
-        """Settings and model of the pretrained model ``name`` (one of :meth:`pretrained_names`)."""
-        raise BenchmarkError(f"benchmark {self.name!r} has no pretrained model {name!r}")
+    def pretrained_names(self) -> tuple[str, ...]:
+        """The pretrained models of ecg-models made by this case: those whose provenance command
+        is ``ecg-bench run <name> ...``."""
+        try:
+            from ecg_models.pretrained import list_pretrained
+        except ImportError:  # pragma: no cover - an ecg-models without pretrained models
+            return ()
+        own = ["ecg-bench", "run", self.name]
+        return tuple(
+            info.name
+            for info in list_pretrained()
+            if str(info.provenance.get("command", "")).split()[:3] == own
+        )
+
+    def load_pretrained(self, name: str) -> tuple[S, Any]:
+        """Settings and predictor of the pretrained model ``name`` (one of
+        :meth:`pretrained_names`): by default the case's default settings and what
+        ``ecg_models.pretrained.load_pretrained(name)`` returns; :meth:`predict_record` gets that
+        object as its ``model``."""
+        from ecg_models.pretrained import PretrainedError, load_pretrained
+
+        if name not in self.pretrained_names():
+            raise BenchmarkError(f"benchmark {self.name!r} has no pretrained model {name!r}")
+        try:
+            return self.default_settings(), load_pretrained(name)
+        except PretrainedError as exc:
+            raise BenchmarkError(f"cannot load the pretrained model {name!r}: {exc}") from exc
 
     # ---------------------------------------------------------------- helpers for the hooks
     def data_source(self, data_dir: str | Path | None) -> DataSource:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 from ecg_benchmarks.base import BenchmarkError, RunOptions
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.template import TrainSettings
 
 __all__ = [
     "TrainSettings",
@@ -41,44 +41,8 @@ __all__ = [
     "plot_confusion",
 ]
 
-Schedulers = Literal["none", "plateau", "one_cycle", "cosine"]
-
 
 # ---------------------------------------------------------------- settings
-
-
-@dataclass(slots=True)
-class TrainSettings:
-    """Optimisation settings shared by the cases (``train.*`` keys)."""
-
-    batch_size: int = 8
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    scheduler: Schedulers = "plateau"
-    grad_clip: float = 1.0
-    early_stopping_patience: int = 0
-    train_ratio: float = 0.8
-    max_records: int = 0
-    tensorboard: bool = True
-
-    def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ValueError(f"train.batch_size must be >= 1, got {self.batch_size}")
-        if not self.lr > 0:
-            raise ValueError(f"train.lr must be > 0, got {self.lr}")
-        if self.weight_decay < 0:
-            raise ValueError(f"train.weight_decay must be >= 0, got {self.weight_decay}")
-        if self.grad_clip <= 0:
-            raise ValueError(f"train.grad_clip must be > 0, got {self.grad_clip}")
-        if self.early_stopping_patience < 0:
-            raise ValueError(
-                "train.early_stopping_patience must be >= 0 epochs (0: off), got "
-                f"{self.early_stopping_patience}"
-            )
-        if not 0 < self.train_ratio < 1:
-            raise ValueError(f"train.train_ratio must lie in (0, 1), got {self.train_ratio}")
-        if self.max_records < 0:
-            raise ValueError(f"train.max_records must be >= 0 (0: all), got {self.max_records}")
 
 
 # ---------------------------------------------------------------- data folders
