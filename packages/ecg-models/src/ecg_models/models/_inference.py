@@ -11,7 +11,12 @@ import torch
 from ecg_models.models._common import runs_of
 from ecg_models.models.outputs import ClassificationInference, SequenceInference
 
-__all__ = ["classification_inference", "sequence_inference", "as_thresholds"]
+__all__ = [
+    "classification_inference",
+    "sequence_inference",
+    "as_thresholds",
+    "rpeaks_from_prob",
+]
 
 
 def as_thresholds(threshold: float | Sequence[float], n_classes: int) -> np.ndarray:
@@ -80,3 +85,57 @@ def sequence_inference(
         for m in mask
     )
     return SequenceInference(prob, mask, tuple(classes), intervals=intervals)
+
+
+def rpeaks_from_prob(
+    prob: np.ndarray,
+    threshold: float,
+    fs: float,
+    reduction: int = 1,
+    min_duration_s: float = 0.0,
+    refractory_s: float = 0.0,
+) -> np.ndarray:
+    """R peaks from the per-step QRS probability of a sequence-labelling network.
+
+    Step ``j`` of ``prob`` covers input samples ``[j * reduction, (j + 1) * reduction)``. Each run
+    of steps ``a..b-1`` with ``prob >= threshold`` lasting at least ``min_duration_s`` (that is
+    ``(b - a) * reduction >= min_duration_s * fs``) is a QRS complex, and its R peak is the
+    input sample ``(a + b) * reduction // 2`` (the run's centre). Scanning in time, a peak less
+    than ``refractory_s`` after the last kept one is dropped.
+
+    Args:
+        prob: ``(steps,)`` probabilities at ``fs / reduction``.
+        threshold: probability threshold in ``[0, 1]``.
+        fs: the input sampling rate in Hz.
+        reduction: input samples per output step (``>= 1``).
+        min_duration_s, refractory_s: in seconds (``>= 0``).
+
+    Returns:
+        Sorted unique int64 sample indices at ``fs``.
+    """
+    p = np.asarray(prob)
+    if p.ndim != 1:
+        raise ValueError(f"prob must be 1-D (steps,), got shape {p.shape}")
+    if isinstance(reduction, bool) or not isinstance(reduction, int | np.integer) or reduction < 1:
+        raise ValueError(f"reduction must be an int >= 1, got {reduction!r}")
+    if not 0.0 <= float(threshold) <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    if not fs > 0 or min_duration_s < 0 or refractory_s < 0:
+        raise ValueError(
+            f"need fs > 0 Hz and durations >= 0 s, got fs={fs}, min_duration_s={min_duration_s}, "
+            f"refractory_s={refractory_s}"
+        )
+    r = int(reduction)
+    above = np.concatenate([[0], (p >= threshold).astype(np.int8), [0]])
+    d = np.diff(above)
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    keep = (ends - starts) * r >= min_duration_s * fs - 1e-9
+    centres = ((starts[keep] + ends[keep]) * r // 2).astype(np.int64)
+    gap = refractory_s * fs
+    if centres.size < 2 or gap <= 0 or bool(np.all(np.diff(centres) >= gap)):
+        return centres
+    out = [int(centres[0])]
+    for c in centres[1:].tolist():
+        if c - out[-1] >= gap:
+            out.append(c)
+    return np.asarray(out, dtype=np.int64)

@@ -12,6 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import numpy as np
+import torch
+
+from ecg_models.models._common import check_float
+from ecg_models.models._inference import rpeaks_from_prob
 from ecg_models.models.crnn import (
     ECG_CRNN,
     AttentionConfig,
@@ -20,6 +25,7 @@ from ecg_models.models.crnn import (
     HeadConfig,
     RNNConfig,
 )
+from ecg_models.models.outputs import SequenceInference
 
 __all__ = ["SeqLabNetConfig", "ECG_SEQ_LAB_NET", "ECG_SEQ_LAB_NET_CONFIG"]
 
@@ -42,6 +48,10 @@ class SeqLabNetConfig(CRNNConfig):
     The defaults follow torch_ecg's ``ECG_SEQ_LAB_NET_CONFIG``: MultiScopicNet with 16/32/64
     filters per branch, a 2-layer bidirectional LSTM (256 units), squeeze-excitation
     (reduction 8) and a head with hidden layers 256 and 64 (mish, dropout 0.2).
+
+    Extra attributes (used by :meth:`ECG_SEQ_LAB_NET.inference` for one class):
+        refractory_ms: an R peak closer than this to the previous one is dropped.
+        flip_average: average the probabilities of the signal and of its polarity inversion.
     """
 
     cnn: CNNConfig = field(default_factory=_default_cnn)
@@ -58,9 +68,14 @@ class SeqLabNetConfig(CRNNConfig):
     recover_length: bool = True
     multilabel: bool = False
     min_duration_ms: float = 40.0
+    refractory_ms: float = 200.0
+    flip_average: bool = False
 
     def __post_init__(self) -> None:
         CRNNConfig.__post_init__(self)
+        check_float("refractory_ms", self.refractory_ms, 0.0, float("inf"))
+        if not isinstance(self.flip_average, bool):
+            raise TypeError(f"flip_average must be a bool, got {self.flip_average!r}")
         if self.global_pool != "none":
             raise ValueError(
                 f"ECG_SEQ_LAB_NET has no global pooling: global_pool must be 'none', "
@@ -91,3 +106,88 @@ class ECG_SEQ_LAB_NET(ECG_CRNN):
         self, classes: Sequence[str], n_leads: int, config: Any = None, **kwargs: Any
     ) -> None:
         super().__init__(classes, n_leads, config, **kwargs)
+        probe = 1 << 14
+        self._reduction = (
+            1 if self._recover else max(1, round(probe / self._backbone_length(probe)))
+        )
+
+    @property
+    def reduction(self) -> int:
+        """Input samples per output step: the outputs are at ``fs / reduction`` (1 with
+        ``recover_length``)."""
+        return self._reduction
+
+    @torch.no_grad()
+    def step_probabilities(self, x: torch.Tensor, flip_average: bool | None = None) -> torch.Tensor:
+        """Eval-mode per-step probabilities ``(batch, samples_out, n_classes)`` (sigmoid for one
+        class, softmax for several), optionally averaged with those of ``-x``."""
+        was_training = self.training
+        self.eval()
+        try:
+            x = torch.as_tensor(x, dtype=torch.float32)
+            if x.dim() == 2:
+                x = x.unsqueeze(0)
+            flip = self.config.flip_average if flip_average is None else flip_average
+            xs = torch.cat([x, -x]) if flip else x
+            logits = self(xs)
+        finally:
+            self.train(was_training)
+        prob = torch.sigmoid(logits) if self.n_classes == 1 else torch.softmax(logits, dim=-1)
+        if flip:
+            prob = 0.5 * (prob[: x.shape[0]] + prob[x.shape[0] :])
+        return prob
+
+    @torch.no_grad()
+    def inference(  # type: ignore[override]
+        self,
+        x: torch.Tensor,
+        threshold: float | Sequence[float] | None = None,
+        *,
+        fs: float | None = None,
+        refractory_ms: float | None = None,
+        flip_average: bool | None = None,
+    ) -> SequenceInference:
+        """Run the model in eval mode and post-process.
+
+        One class (QRS): per-step probabilities at ``fs / reduction`` (averaged with the
+        polarity-inverted input when ``flip_average``), R peaks by
+        :func:`~ecg_models.models._inference.rpeaks_from_prob` (runs at least
+        ``min_duration_ms`` long, centres, ``refractory_ms``) as sample indices at the input
+        rate. ``prob`` and ``mask`` of the result are at the input length (each step repeated
+        ``reduction`` times). Several classes: as :meth:`ECG_CRNN.inference`.
+
+        Args:
+            x: ``(batch, leads, samples)`` or ``(leads, samples)``.
+            threshold: QRS probability threshold (default ``config.threshold``).
+            fs: input sampling rate in Hz (default ``config.fs``).
+            refractory_ms, flip_average: override the config's.
+        """
+        if self.n_classes != 1:
+            out = super().inference(x, threshold)
+            if not isinstance(out, SequenceInference):  # pragma: no cover - no pooling here
+                raise TypeError("expected a SequenceInference")
+            return out
+        cfg = self.config
+        th = cfg.threshold if threshold is None else threshold
+        if not isinstance(th, int | float):
+            raise ValueError(f"sequence inference takes one threshold, got {th!r}")
+        rate = check_float("fs", cfg.fs if fs is None else fs, 1e-9, float("inf"))
+        refr = check_float(
+            "refractory_ms", cfg.refractory_ms if refractory_ms is None else refractory_ms,
+            0.0, float("inf"),
+        )  # fmt: skip
+        x = torch.as_tensor(x, dtype=torch.float32)
+        if x.dim() == 2:
+            x = x.unsqueeze(0)
+        n = int(x.shape[-1])
+        prob = self.step_probabilities(x, flip_average)[..., 0].to("cpu", torch.float32).numpy()
+        r = self.reduction
+        rpeaks = tuple(
+            rpeaks_from_prob(p, float(th), rate, r, cfg.min_duration_ms / 1000, refr / 1000)
+            for p in prob
+        )
+        full = np.repeat(prob, r, axis=1)[:, :n]
+        if full.shape[1] < n:
+            full = np.pad(full, ((0, 0), (0, n - full.shape[1])), mode="edge")
+        mask = (full >= th).astype(np.int64)
+        return SequenceInference(full[..., None], mask, tuple(self.classes), rpeaks=rpeaks)

@@ -1,0 +1,103 @@
+"""Running a network over a long signal in overlapping windows, in bounded memory.
+
+:func:`window_starts` lays out the windows; :func:`stitch_windows` runs a function over them in
+batches and keeps the middle of each window's output (the part farthest from its edges), so the
+stitched output has no seams and each step is computed with at least ``overlap / 2`` samples of
+context on both sides (except at the ends of the signal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["stitch_windows", "window_starts"]
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def window_starts(n_samples: int, window: int, overlap: int) -> npt.NDArray[np.int64]:
+    """Start indices of windows of ``window`` samples covering ``[0, n_samples)`` with at least
+    ``overlap`` samples shared by neighbours; the last window ends exactly at ``n_samples``
+    (one window at 0 when the signal is not longer than a window).
+
+    Raises:
+        ValueError: ``window < 1``, ``overlap`` outside ``[0, window)`` or ``n_samples < 1``.
+    """
+    if window < 1 or not 0 <= overlap < window:
+        raise ValueError(f"need window >= 1 and 0 <= overlap < window, got {window}, {overlap}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+    if n_samples <= window:
+        return np.zeros(1, dtype=np.int64)
+    hop = window - overlap
+    n_win = -(-(n_samples - window) // hop) + 1
+    starts = np.arange(n_win, dtype=np.int64) * hop
+    starts[-1] = n_samples - window
+    return starts
+
+
+def stitch_windows(
+    x: npt.NDArray[np.floating],
+    window: int,
+    overlap: int,
+    fn: Callable[[FloatArray], FloatArray],
+    reduction: int = 1,
+    batch_size: int = 16,
+) -> FloatArray:
+    """Apply ``fn`` to overlapping windows of ``x`` and stitch the outputs.
+
+    Args:
+        x: ``(leads, samples)``; a signal shorter than ``window`` is zero-padded at the end.
+        window: window length in samples, a multiple of ``reduction``.
+        overlap: samples shared by neighbouring windows, a multiple of ``reduction``.
+        fn: maps ``(batch, leads, window)`` float32 to ``(batch, window // reduction, k)``.
+        reduction: input samples per output step.
+        batch_size: windows per call of ``fn`` (bounds the memory).
+
+    Returns:
+        ``(ceil(samples / reduction), k)`` float32: output step ``j`` covers input samples
+        ``[j * reduction, (j + 1) * reduction)``.
+    """
+    if x.ndim != 2 or x.shape[-1] < 1:
+        raise ValueError(f"x must have shape (leads, samples) with samples >= 1, got {x.shape}")
+    if window % reduction or overlap % reduction:
+        raise ValueError(
+            f"window ({window}) and overlap ({overlap}) must be multiples of reduction "
+            f"({reduction})"
+        )
+    n = int(x.shape[-1])
+    n_pad = max(window, -(-n // reduction) * reduction)
+    if n_pad != n:
+        x = np.concatenate([x, np.zeros((x.shape[0], n_pad - n), dtype=x.dtype)], axis=-1)
+    xf = np.ascontiguousarray(x, dtype=np.float32)
+    starts = window_starts(n_pad, window, overlap)
+    w_out = window // reduction
+    n_out = n_pad // reduction
+    out: FloatArray | None = None
+    for b0 in range(0, len(starts), batch_size):
+        chunk = starts[b0 : b0 + batch_size]
+        batch = np.stack([xf[:, s : s + window] for s in chunk])
+        y = np.asarray(fn(batch), dtype=np.float32)
+        if y.shape[:2] != (len(chunk), w_out):
+            raise ValueError(f"fn returned shape {y.shape}, expected ({len(chunk)}, {w_out}, k)")
+        if out is None:
+            out = np.zeros((n_out, y.shape[-1]), dtype=np.float32)
+        for k, s in enumerate(chunk):
+            j = b0 + k
+            o = int(s) // reduction
+            # keep from the middle of the overlap with the previous window to the middle of the
+            # overlap with the next one
+            lo = 0 if j == 0 else (int(starts[j - 1]) // reduction + w_out + o) // 2 - o
+            hi = (
+                w_out
+                if j == len(starts) - 1
+                else (o + w_out + int(starts[j + 1]) // reduction) // 2 - o
+            )
+            lo, hi = max(lo, 0), min(hi, w_out)
+            out[o + lo : o + hi] = y[k, lo:hi]
+    if out is None:  # pragma: no cover - there is always at least one window
+        raise ValueError("no window to run")
+    return out[: -(-n // reduction)]
