@@ -15,7 +15,7 @@ import copy
 
 import pytest
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import Tensor, nn
 
 from ecg_models.backbones.resnet import (
@@ -44,13 +44,13 @@ RTOL = 1e-5
 def _ref_act(mod: nn.Module, x: Tensor) -> Tensor:
     """Out-of-place activation equal to ``mod``."""
     if isinstance(mod, nn.LeakyReLU):
-        return F.leaky_relu(x, mod.negative_slope)
+        return nnf.leaky_relu(x, mod.negative_slope)
     if isinstance(mod, nn.ReLU6):
-        return F.hardtanh(x, 0.0, 6.0)
+        return nnf.hardtanh(x, 0.0, 6.0)
     if isinstance(mod, nn.ReLU):
-        return F.relu(x)
+        return nnf.relu(x)
     if isinstance(mod, nn.ELU):
-        return F.elu(x, mod.alpha)
+        return nnf.elu(x, mod.alpha)
     if isinstance(mod, nn.Identity):
         return x
     out: Tensor = mod(x)  # activations without an in-place form are out of place anyway
@@ -61,7 +61,7 @@ def _ref_layer(mod: nn.Module, x: Tensor) -> Tensor:
     if isinstance(mod, Conv_Bn_Activation):
         return _ref_cba(mod, x)
     if isinstance(mod, nn.Conv1d):
-        return F.conv1d(x, mod.weight, mod.bias, mod.stride, mod.padding, mod.dilation, mod.groups)  # type: ignore[arg-type]
+        return nnf.conv1d(x, mod.weight, mod.bias, mod.stride, mod.padding, mod.dilation, mod.groups)  # type: ignore[arg-type]
     if isinstance(mod, nn.ReLU | nn.LeakyReLU | nn.ReLU6 | nn.ELU | nn.Identity):
         return _ref_act(mod, x)
     if isinstance(mod, nn.Sequential):
@@ -88,7 +88,7 @@ def _ref_shortcut(sc: Shortcut, x: Tensor) -> Tensor:
     assert isinstance(cba, Conv_Bn_Activation)
     conv = cba.layers[0]
     assert isinstance(conv, nn.Conv1d) and conv.kernel_size == (1,) and conv.padding == (0,)
-    y = F.conv1d(x, conv.weight, conv.bias, stride=sc.subsample)
+    y = nnf.conv1d(x, conv.weight, conv.bias, stride=sc.subsample)
     for layer in list(cba.layers)[1:]:
         y = _ref_layer(layer, y)
     return y
@@ -275,6 +275,6 @@ def test_tresnet_matches_out_of_place(factory: object) -> None:
 def test_blurpool_unchanged_reference() -> None:
     """BlurPool1d (kept as is) still equals reflect padding + [1, 2, 1] / 4 at stride 2."""
     x = torch.randn(2, 3, 11)
-    xp = F.pad(x, (1, 1), mode="reflect")
+    xp = nnf.pad(x, (1, 1), mode="reflect")
     expected = 0.25 * xp[..., 0:-2:2] + 0.5 * xp[..., 1:-1:2] + 0.25 * xp[..., 2::2]
     torch.testing.assert_close(BlurPool1d(3)(x), expected, atol=1e-6, rtol=1e-6)

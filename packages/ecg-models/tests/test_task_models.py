@@ -312,12 +312,12 @@ def test_registry_backbone_scaled_at_build() -> None:
 
 # ---------------------------------------------------------------------- CRF
 def _brute_force(crf: CRF, em: torch.Tensor) -> tuple[list[int], torch.Tensor]:
-    T, K = em.shape
+    n_steps, n_tags = em.shape
     scores = {}
-    for path in itertools.product(range(K), repeat=T):
+    for path in itertools.product(range(n_tags), repeat=n_steps):
         s = crf.start_transitions[path[0]] + crf.end_transitions[path[-1]]
-        s = s + sum(em[t, path[t]] for t in range(T))
-        s = s + sum(crf.transitions[path[t - 1], path[t]] for t in range(1, T))
+        s = s + sum(em[t, path[t]] for t in range(n_steps))
+        s = s + sum(crf.transitions[path[t - 1], path[t]] for t in range(1, n_steps))
         scores[path] = s
     best = max(scores, key=lambda p: float(scores[p].detach()))
     log_z = torch.logsumexp(torch.stack(list(scores.values())), dim=0)

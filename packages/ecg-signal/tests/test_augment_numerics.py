@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 
 from ecg_signal.augment.baseline_wander import BaselineWander, lead_amplitude
 from ecg_signal.augment.cutmix import CutMix
@@ -131,14 +131,14 @@ def test_stretch_compress_matches_torch_interpolate() -> None:
     for b, nl in enumerate(lens):
         d = abs(nl - n)
         h = d // 2
-        y = F.interpolate(sig[b : b + 1], size=nl, mode="linear", align_corners=True)
-        ym = F.interpolate(
+        y = nnf.interpolate(sig[b : b + 1], size=nl, mode="linear", align_corners=True)
+        ym = nnf.interpolate(
             mask[b : b + 1].permute(0, 2, 1), size=nl, mode="linear", align_corners=True
         )
         if nl >= n:
             ref, refm = y[..., h : h + n], ym[..., h : h + n]
         else:
-            ref, refm = F.pad(y, (h, d - h)), F.pad(ym, (h, d - h))
+            ref, refm = nnf.pad(y, (h, d - h)), nnf.pad(ym, (h, d - h))
         torch.testing.assert_close(out[b], ref[0], rtol=0, atol=1e-10)
         torch.testing.assert_close(out_mask[b], refm[0].T, rtol=0, atol=1e-10)
 
@@ -289,7 +289,7 @@ def test_stretch_compress_float32_precision_matches_interpolate_class() -> None:
     (out32, _) = aug32(sig64.float())
     (out64, _) = aug64(sig64)
     assert out32.dtype == torch.float32
-    # float32 coordinates (as F.interpolate's) on white noise: error well below 1e-2
+    # float32 coordinates (as nnf.interpolate's) on white noise: error well below 1e-2
     assert float((out32.double() - out64).abs().max()) < 1e-2
     assert float((out32.double() - out64).abs().mean()) < 1e-4
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import ndimage, signal
 
-from ecg_signal.preprocess import functional as F
-from ecg_signal.preprocess import modules as M
-from ecg_signal.preprocess import torch_functional as T
+from ecg_signal.preprocess import functional as npf
+from ecg_signal.preprocess import modules as pm
+from ecg_signal.preprocess import torch_functional as tf
 
 RNG = np.random.default_rng(99)
 SHAPES = [(1500,), (3, 1500), (2, 3, 1500)]
@@ -33,13 +33,13 @@ def _close32(actual: torch.Tensor, desired: np.ndarray) -> None:
 # ------------------------------------------------------------------ IIR
 @pytest.mark.parametrize("n", [40, 1000, 20000])
 def test_sosfilt_with_zi_equals_scipy(n: int) -> None:
-    sos = F.butter_sos(0.5, 45.0, 500, 4)
+    sos = npf.butter_sos(0.5, 45.0, 500, 4)
     x = _sig((3, n))
     zi = RNG.standard_normal((sos.shape[0], 3, 2))
     ref, _ = signal.sosfilt(sos, x, zi=zi)
-    y = T.sosfilt(torch.from_numpy(x), sos, torch.from_numpy(zi))
+    y = tf.sosfilt(torch.from_numpy(x), sos, torch.from_numpy(zi))
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-9 * np.abs(ref).max())
-    y0 = T.sosfilt(torch.from_numpy(x), sos)
+    y0 = tf.sosfilt(torch.from_numpy(x), sos)
     np.testing.assert_allclose(y0.numpy(), signal.sosfilt(sos, x), atol=1e-9)
 
 
@@ -50,10 +50,10 @@ def test_sosfilt_with_zi_equals_scipy(n: int) -> None:
 def test_sosfiltfilt_equals_scipy_float64(
     low: float | None, high: float | None, order: int, fs: float
 ) -> None:
-    sos = F.butter_sos(low, high, fs, order)
+    sos = npf.butter_sos(low, high, fs, order)
     x = _sig((2, 12000)) + 3.0
     ref = signal.sosfiltfilt(sos, x)
-    y = T.sosfiltfilt(torch.from_numpy(x), sos)
+    y = tf.sosfiltfilt(torch.from_numpy(x), sos)
     assert y.dtype == torch.float64
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-8 * np.abs(ref).max())
 
@@ -61,17 +61,17 @@ def test_sosfiltfilt_equals_scipy_float64(
 @pytest.mark.parametrize("shape", SHAPES)
 def test_bandpass_float32_matches_numpy(shape: tuple[int, ...]) -> None:
     x = _sig(shape).astype(np.float32)
-    y = T.bandpass(torch.from_numpy(x), 500)
+    y = tf.bandpass(torch.from_numpy(x), 500)
     assert y.dtype == torch.float32 and y.shape == x.shape
-    _close32(y, F.bandpass(x, 500))
-    sos = F.butter_sos(0.5, 45.0, 500, 4)
+    _close32(y, npf.bandpass(x, 500))
+    sos = npf.butter_sos(0.5, 45.0, 500, 4)
     _close32(y, signal.sosfiltfilt(sos, x.astype(np.float64)))
 
 
 def test_notch_matches_filtfilt() -> None:
     x = _sig((2, 3000))
     b, a = signal.iirnotch(60.0, 25.0, fs=360)
-    y = T.notch(torch.from_numpy(x), 360, 60.0, 25.0)
+    y = tf.notch(torch.from_numpy(x), 360, 60.0, 25.0)
     np.testing.assert_allclose(y.numpy(), signal.filtfilt(b, a, x), atol=1e-9)
 
 
@@ -81,20 +81,20 @@ def test_notch_matches_filtfilt() -> None:
 def test_resample_poly_equals_scipy(shape: tuple[int, ...], up: int, down: int) -> None:
     x = _sig(shape)
     ref = signal.resample_poly(x, up, down, axis=-1)
-    y = T.resample_poly(torch.from_numpy(x), up, down)
+    y = tf.resample_poly(torch.from_numpy(x), up, down)
     assert tuple(y.shape) == ref.shape
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
 
 
 def test_resample_float32_and_short_signals() -> None:
     x = _sig((12, 8000)).astype(np.float32)
-    y = T.resample(torch.from_numpy(x), 200, 500)
+    y = tf.resample(torch.from_numpy(x), 200, 500)
     assert y.dtype == torch.float32 and y.shape == (12, 20000)
     _close32(y, signal.resample_poly(x, 5, 2, axis=-1))
     for n in (1, 2, 7):
         s = _sig((n,))
         np.testing.assert_allclose(
-            T.resample_poly(torch.from_numpy(s), 5, 3).numpy(),
+            tf.resample_poly(torch.from_numpy(s), 5, 3).numpy(),
             signal.resample_poly(s, 5, 3),
             atol=1e-12,
         )
@@ -104,9 +104,9 @@ def test_resample_float32_and_short_signals() -> None:
 @pytest.mark.parametrize("window", [1, 7, 61])
 def test_median_filter_equals_scipy(window: int) -> None:
     x = _sig((2, 3, 400))
-    zeros = T.median_filter(torch.from_numpy(x), window, "zeros").numpy()
+    zeros = tf.median_filter(torch.from_numpy(x), window, "zeros").numpy()
     np.testing.assert_array_equal(zeros, signal.medfilt(x, (1, 1, window)))
-    near = T.median_filter(torch.from_numpy(x), window, "nearest").numpy()
+    near = tf.median_filter(torch.from_numpy(x), window, "nearest").numpy()
     ref = ndimage.median_filter(x, size=(1, 1, window), mode="nearest")
     np.testing.assert_array_equal(near, ref)
 
@@ -116,13 +116,13 @@ def test_baseline_detrend_normalize_match_numpy(shape: tuple[int, ...]) -> None:
     x = _sig(shape) + np.linspace(-2, 3, shape[-1])
     xt = torch.from_numpy(x)
     np.testing.assert_allclose(
-        T.baseline_remove(xt, 250).numpy(), F.baseline_remove(x, 250), atol=1e-12
+        tf.baseline_remove(xt, 250).numpy(), npf.baseline_remove(x, 250), atol=1e-12
     )
     np.testing.assert_allclose(
-        T.detrend_polynomial(xt, 1).numpy(), signal.detrend(x, axis=-1), atol=1e-9
+        tf.detrend_polynomial(xt, 1).numpy(), signal.detrend(x, axis=-1), atol=1e-9
     )
     np.testing.assert_allclose(
-        T.detrend_polynomial(xt, 4).numpy(), F.detrend_polynomial(x, 4), atol=1e-9
+        tf.detrend_polynomial(xt, 4).numpy(), npf.detrend_polynomial(x, 4), atol=1e-9
     )
     for kw in (
         {},
@@ -132,8 +132,8 @@ def test_baseline_detrend_normalize_match_numpy(shape: tuple[int, ...]) -> None:
         {"mean": 2.0, "std": 0.5},
     ):
         np.testing.assert_allclose(
-            T.normalize(xt, **kw).numpy(),
-            F.normalize(x, **kw),
+            tf.normalize(xt, **kw).numpy(),
+            npf.normalize(x, **kw),
             atol=1e-12,  # type: ignore[arg-type]
         )
 
@@ -142,10 +142,10 @@ def test_float32_twins_within_tolerance() -> None:
     x = (_sig((2, 12, 2500)) * 0.3 + 1.0).astype(np.float32)
     xt = torch.from_numpy(x)
     for tfn, nfn in (
-        (lambda s: T.baseline_remove(s, 500), lambda s: F.baseline_remove(s, 500)),
-        (lambda s: T.normalize(s), lambda s: F.normalize(s)),
-        (lambda s: T.detrend_polynomial(s, 2), lambda s: F.detrend_polynomial(s, 2)),
-        (lambda s: T.notch(s, 500), lambda s: F.notch(s, 500)),
+        (lambda s: tf.baseline_remove(s, 500), lambda s: npf.baseline_remove(s, 500)),
+        (lambda s: tf.normalize(s), lambda s: npf.normalize(s)),
+        (lambda s: tf.detrend_polynomial(s, 2), lambda s: npf.detrend_polynomial(s, 2)),
+        (lambda s: tf.notch(s, 500), lambda s: npf.notch(s, 500)),
     ):
         out = tfn(xt)
         assert out.dtype == torch.float32
@@ -156,10 +156,10 @@ def test_batch_equals_items_and_input_untouched() -> None:
     x = torch.from_numpy(_sig((3, 2, 1200)))
     before = x.clone()
     for fn in (
-        lambda s: T.bandpass(s, 500),
-        lambda s: T.resample(s, 500, 360),
-        lambda s: T.baseline_remove(s, 200),
-        lambda s: T.normalize(s, per_lead=False),
+        lambda s: tf.bandpass(s, 500),
+        lambda s: tf.resample(s, 500, 360),
+        lambda s: tf.baseline_remove(s, 200),
+        lambda s: tf.normalize(s, per_lead=False),
     ):
         batch = fn(x)
         items = torch.stack([fn(item) for item in x])
@@ -175,19 +175,19 @@ def test_modules_keep_dtype_device_and_match(device: str, dtype: torch.dtype) ->
     x = torch.as_tensor(x64, dtype=dtype, device=device)
     xn = x.cpu().numpy()
     cases = [
-        (M.BandPass(500, 1.0, 40.0, 3), F.bandpass(xn, 500, 1.0, 40.0, 3)),
-        (M.Notch(500, 60.0), F.notch(xn, 500, 60.0)),
-        (M.Resample(500, 200), F.resample(xn, 500, 200)),
-        (M.BaselineRemove(500), F.baseline_remove(xn, 500)),
-        (M.Detrend(2), F.detrend_polynomial(xn, 2)),
-        (M.Normalize("min-max"), F.normalize(xn, "min-max")),
+        (pm.BandPass(500, 1.0, 40.0, 3), npf.bandpass(xn, 500, 1.0, 40.0, 3)),
+        (pm.Notch(500, 60.0), npf.notch(xn, 500, 60.0)),
+        (pm.Resample(500, 200), npf.resample(xn, 500, 200)),
+        (pm.BaselineRemove(500), npf.baseline_remove(xn, 500)),
+        (pm.Detrend(2), npf.detrend_polynomial(xn, 2)),
+        (pm.Normalize("min-max"), npf.normalize(xn, "min-max")),
     ]
     for mod, ref in cases:
         out = mod(x)
         assert out.dtype == dtype and out.device == x.device, mod
         assert repr(mod)
         _close32(out, ref)
-    assert M.Resample(200, 500).target_fs == 500.0
+    assert pm.Resample(200, 500).target_fs == 500.0
 
 
 # ------------------------------------------------------------------ bad input
@@ -196,23 +196,23 @@ def test_torch_bad_input() -> None:
     bad = x.clone()
     bad[0, 3] = float("nan")
     with pytest.raises(ValueError, match="finite"):
-        T.bandpass(bad, 500)
+        tf.bandpass(bad, 500)
     with pytest.raises(ValueError, match="shape"):
-        T.normalize(torch.zeros(1, 1, 1, 10))
+        tf.normalize(torch.zeros(1, 1, 1, 10))
     with pytest.raises(TypeError, match="floating"):
-        T.normalize(torch.zeros(2, 10, dtype=torch.int64))
+        tf.normalize(torch.zeros(2, 10, dtype=torch.int64))
     with pytest.raises(ValueError, match="above 0 Hz"):
-        T.resample(x, 0, 500)
+        tf.resample(x, 0, 500)
     with pytest.raises(ValueError, match=r"highcut=300 Hz must be below fs/2 = 250 Hz"):
-        M.BandPass(500, 0.5, 300)
+        pm.BandPass(500, 0.5, 300)
     with pytest.raises(ValueError, match=r"padlen=27 samples, got length 20 samples"):
-        T.bandpass(x[:, :20], 500)
+        tf.bandpass(x[:, :20], 500)
     with pytest.raises(ValueError, match="odd"):
-        T.median_filter(x, 10)
+        tf.median_filter(x, 10)
     with pytest.raises(ValueError, match="up must be a positive integer"):
-        T.resample_poly(x, 0, 2)
+        tf.resample_poly(x, 0, 2)
     with pytest.raises(ValueError, match="did you mean 'min-max'"):
-        M.Normalize("minmax")
+        pm.Normalize("minmax")
 
 
 @pytest.mark.data
@@ -226,9 +226,9 @@ def test_real_cpsc2019_torch_pipeline_matches_scipy(sample_data: Path) -> None:
     assert x.shape == (len(files), 5000)  # 10 s at 500 Hz
     xt = torch.from_numpy(x.astype(np.float32))
     sos = signal.butter(4, [0.5, 45.0], btype="bandpass", fs=500, output="sos")
-    _close32(T.bandpass(xt, 500), signal.sosfiltfilt(sos, x))
-    _close32(T.resample(xt, 500, 200), signal.resample_poly(x, 2, 5, axis=-1))
-    _close32(T.notch(xt, 500, 50.0), signal.filtfilt(*signal.iirnotch(50.0, 30.0, fs=500), x))
+    _close32(tf.bandpass(xt, 500), signal.sosfiltfilt(sos, x))
+    _close32(tf.resample(xt, 500, 200), signal.resample_poly(x, 2, 5, axis=-1))
+    _close32(tf.notch(xt, 500, 50.0), signal.filtfilt(*signal.iirnotch(50.0, 30.0, fs=500), x))
 
 
 @settings(max_examples=25, deadline=None)
@@ -240,7 +240,7 @@ def test_real_cpsc2019_torch_pipeline_matches_scipy(sample_data: Path) -> None:
 def test_resample_poly_property(up: int, down: int, n: int) -> None:
     x = np.random.default_rng(n).standard_normal((2, n))
     ref = signal.resample_poly(x, up, down, axis=-1)
-    y = T.resample_poly(torch.from_numpy(x), up, down)
+    y = tf.resample_poly(torch.from_numpy(x), up, down)
     assert tuple(y.shape) == ref.shape
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
 
@@ -255,19 +255,19 @@ def test_resample_poly_property(up: int, down: int, n: int) -> None:
 def test_sosfiltfilt_property(order: int, low: float | None, high: float | None, n: int) -> None:
     if low is None and high is None:
         high = 40.0
-    sos = F.butter_sos(low, high, 250.0, order)
+    sos = npf.butter_sos(low, high, 250.0, order)
     x = np.random.default_rng(n).standard_normal((2, n)) + 1.0
-    if n <= F.sosfiltfilt_padlen(sos):
+    if n <= npf.sosfiltfilt_padlen(sos):
         with pytest.raises(ValueError, match="padlen"):
-            T.sosfiltfilt(torch.from_numpy(x), sos)
+            tf.sosfiltfilt(torch.from_numpy(x), sos)
         return
     ref = signal.sosfiltfilt(sos, x)
-    y = T.sosfiltfilt(torch.from_numpy(x), sos)
+    y = tf.sosfiltfilt(torch.from_numpy(x), sos)
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-8 * max(1.0, np.abs(ref).max()))
 
 
 def test_bandpass_is_differentiable() -> None:
     x = torch.randn(1, 32, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda s: T.bandpass(s, 200), (x,))
+    assert torch.autograd.gradcheck(lambda s: tf.bandpass(s, 200), (x,))
     r = torch.randn(1, 16, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda s: T.resample_poly(s, 5, 2), (r,))
+    assert torch.autograd.gradcheck(lambda s: tf.resample_poly(s, 5, 2), (r,))

@@ -17,7 +17,7 @@ from ecg_train.trainer.config import TrainConfig
 from ecg_train.trainer.errors import (
     CheckpointMismatchError,
     NonFiniteLossError,
-    TrainingInterrupted,
+    TrainingInterruptedError,
 )
 
 _spec = importlib.util.spec_from_file_location(
@@ -71,7 +71,7 @@ def test_resume_is_bit_exact(tmp_path: Path, extra: dict[str, Any]) -> None:
         return loss
 
     part = toy.ToyTrainer(_model(), _config(tmp_path / "part", **extra), hook=interrupt)
-    with pytest.raises(TrainingInterrupted) as info:
+    with pytest.raises(TrainingInterruptedError) as info:
         part.train()
     assert info.value.checkpoint is not None and info.value.checkpoint.is_file()
     assert len(part.loss_history) < len(ref)
@@ -185,7 +185,7 @@ def test_sigterm_checkpoints_and_restores_handler(tmp_path: Path) -> None:
 
     before = signal.getsignal(signal.SIGTERM)
     tr = toy.ToyTrainer(_model(), _config(tmp_path, n_epochs=1), hook=term)
-    with pytest.raises(TrainingInterrupted, match="SIGTERM"):
+    with pytest.raises(TrainingInterruptedError, match="SIGTERM"):
         tr.train()
     assert signal.getsignal(signal.SIGTERM) is before
     state = load_checkpoint(list_checkpoints(tmp_path / "ckpt")[-1])

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ecg_benchmarks.base import Benchmark as Benchmark
     from ecg_benchmarks.base import BenchmarkError as BenchmarkError
     from ecg_benchmarks.base import BenchmarkSettings as BenchmarkSettings
-    from ecg_benchmarks.base import RunInterrupted as RunInterrupted
+    from ecg_benchmarks.base import RunInterruptedError as RunInterruptedError
     from ecg_benchmarks.base import RunOptions as RunOptions
     from ecg_benchmarks.base import get_benchmark as get_benchmark
     from ecg_benchmarks.base import list_benchmarks as list_benchmarks

@@ -39,7 +39,7 @@ __all__ = [
     "BenchmarkError",
     "BenchmarkSettings",
     "PLUGIN_ENV",
-    "RunInterrupted",
+    "RunInterruptedError",
     "RunOptions",
     "get_benchmark",
     "list_benchmarks",
@@ -55,7 +55,7 @@ class BenchmarkError(RuntimeError):
     """A benchmark cannot run as asked (missing data, wrong database, bad settings)."""
 
 
-class RunInterrupted(RuntimeError):
+class RunInterruptedError(RuntimeError):
     """Training stopped on SIGINT/SIGTERM after writing a checkpoint.
 
     Attributes:

@@ -34,7 +34,7 @@ from ecg_benchmarks.base import (
     PLUGIN_ENV,
     Benchmark,
     BenchmarkError,
-    RunInterrupted,
+    RunInterruptedError,
     RunOptions,
     get_benchmark,
     list_benchmarks,
@@ -401,7 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PermissionError as exc:
         _error(f"permission denied: {exc.filename or exc}")
         return 2
-    except RunInterrupted as exc:
+    except RunInterruptedError as exc:
         where = f"checkpoint: {exc.checkpoint}" if exc.checkpoint else "no checkpoint was written"
         print(
             f"ecg-bench: {exc.benchmark} interrupted by {exc.signal_name}; {where}\n"

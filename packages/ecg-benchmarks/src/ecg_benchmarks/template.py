@@ -39,7 +39,7 @@ from ecg_benchmarks.base import (
     Benchmark,
     BenchmarkError,
     BenchmarkSettings,
-    RunInterrupted,
+    RunInterruptedError,
     RunOptions,
     check_finite,
 )
@@ -415,7 +415,7 @@ class Case(Benchmark, Generic[S]):
         options: RunOptions,
     ) -> tuple[Any, list[dict[str, Any]]]:
         from ecg_benchmarks._trainer import CaseTrainer, load_best_weights
-        from ecg_train import CheckpointMismatchError, TrainingInterrupted
+        from ecg_train import CheckpointMismatchError, TrainingInterruptedError
 
         def show(epoch: int, values: dict[str, float]) -> None:
             if options.progress:
@@ -453,10 +453,10 @@ class Case(Benchmark, Generic[S]):
             raise BenchmarkError(f"cannot train {self.name}: {exc}") from exc
         try:
             trainer.train(resume_from=run.checkpoints if options.resume else None)
-        except TrainingInterrupted as exc:
+        except TrainingInterruptedError as exc:
             reason = str(exc)
             sig = "SIGTERM" if "SIGTERM" in reason else "SIGINT"
-            raise RunInterrupted(sig, exc.checkpoint, run.path, self.name) from exc
+            raise RunInterruptedError(sig, exc.checkpoint, run.path, self.name) from exc
         except CheckpointMismatchError as exc:
             raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
         finally:

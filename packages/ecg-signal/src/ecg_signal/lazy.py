@@ -105,7 +105,7 @@ def attach(
     lazy, eager = public_names(package, init_file)
     names = sorted([*lazy, *eager])
 
-    def __getattr__(name: str) -> Any:
+    def getattr_(name: str) -> Any:
         module = lazy.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -113,7 +113,7 @@ def attach(
         setattr(sys.modules[package], name, value)  # later lookups skip __getattr__
         return value
 
-    def __dir__() -> list[str]:
+    def dir_() -> list[str]:
         return sorted(set(vars(sys.modules[package])) | set(names))
 
-    return __getattr__, __dir__, names
+    return getattr_, dir_, names

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from ecg_train.trainer.config import TrainConfig as TrainConfig
     from ecg_train.trainer.errors import CheckpointMismatchError as CheckpointMismatchError
     from ecg_train.trainer.errors import NonFiniteLossError as NonFiniteLossError
-    from ecg_train.trainer.errors import TrainingInterrupted as TrainingInterrupted
+    from ecg_train.trainer.errors import TrainingInterruptedError as TrainingInterruptedError
 
 if not TYPE_CHECKING:
     __getattr__, __dir__, __all__ = attach(__name__, __file__)

@@ -214,9 +214,9 @@ def train_config(
 def fit(trainer: Any, run: RunDir, options: RunOptions, name: str) -> list[dict[str, Any]]:
     """Train (resuming from ``run.checkpoints`` when asked), write ``history.json``, load the
     best model into ``trainer.model`` and return the per-epoch history."""
-    from ecg_benchmarks.base import RunInterrupted
+    from ecg_benchmarks.base import RunInterruptedError
     from ecg_train.trainer.checkpoint import list_checkpoints, load_checkpoint
-    from ecg_train.trainer.errors import CheckpointMismatchError, TrainingInterrupted
+    from ecg_train.trainer.errors import CheckpointMismatchError, TrainingInterruptedError
 
     resume_from = None
     if options.resume:
@@ -227,9 +227,9 @@ def fit(trainer: Any, run: RunDir, options: RunOptions, name: str) -> list[dict[
         trainer.train(resume_from=resume_from)
     except CheckpointMismatchError as exc:
         raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
-    except TrainingInterrupted as exc:
+    except TrainingInterruptedError as exc:
         sig = "SIGTERM" if "SIGTERM" in str(exc) else "SIGINT"
-        raise RunInterrupted(sig, exc.checkpoint, run.path, name) from exc
+        raise RunInterruptedError(sig, exc.checkpoint, run.path, name) from exc
     finally:
         trainer.close()
     history = [{"epoch": i + 1, **h} for i, h in enumerate(trainer.epoch_history)]

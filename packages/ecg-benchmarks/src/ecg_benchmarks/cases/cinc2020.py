@@ -12,20 +12,28 @@ The 2020 records have the 2021 format, so with no ``data_dir`` the sample record
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
-from ecg_benchmarks.cases._common import sample_data_dir
-from ecg_benchmarks.cases.cinc2021 import CINC2021Benchmark, _CinCSettings
+from ecg_benchmarks.base import register_benchmark
+from ecg_benchmarks.cases.cinc2021 import CINC2021Benchmark, CINC2021Settings
+from ecg_benchmarks.paths import sample_data_dir
+from ecg_benchmarks.template import DataSource
 
 __all__ = ["CINC2020Benchmark", "CINC2020Settings"]
 
 
 @dataclass(slots=True)
-class CINC2020Settings(_CinCSettings):
-    """Settings of the cinc2020 case (12 leads by default; ``data.*``, ``model.*``, ``train.*``)."""
+class CINC2020Settings(CINC2021Settings):
+    """Settings of the cinc2020 case (the keys and defaults of cinc2021).
+
+    Attributes:
+        data: which leads, rate, input length and classes.
+        model: the ECG_CRNN.
+        train: optimisation.
+    """
 
 
+@register_benchmark
 class CINC2020Benchmark(CINC2021Benchmark):
     """Multi-label classification on CinC 2020, scored with the challenge metric."""
 
@@ -33,22 +41,26 @@ class CINC2020Benchmark(CINC2021Benchmark):
     summary: ClassVar[str] = (
         "12-lead multi-label classification (CinC 2020), ECG_CRNN, challenge metric"
     )
+    settings_class = CINC2020Settings
     database: ClassVar[str] = "cinc2020"
     label: ClassVar[str] = "CinC 2020"
-    hint: ClassVar[str] = "download https://physionet.org/content/challenge-2020/1.0.2/"
+    download_hint: ClassVar[str] = "download https://physionet.org/content/challenge-2020/1.0.2/"
 
-    def default_settings(self) -> Any:
-        s = CINC2020Settings()
-        if not sample_data_dir("cinc2020").is_dir() and sample_data_dir("cinc2021").is_dir():
-            s.data_dir = str(sample_data_dir("cinc2021"))
-        return s
+    def resolve_data(self, settings: Any) -> DataSource:
+        """``data_dir``, else the CinC 2020 sample folder, else the CinC 2021 one (same format)."""
+        own, other = sample_data_dir("cinc2020"), sample_data_dir("cinc2021")
+        fallback = not settings.data_dir and own is not None and not own.is_dir()
+        if fallback and other is not None and other.is_dir():
+            source = self.data_source(other)
+            return DataSource(source.path, f"sample data {other} (CinC 2021 records)")
+        return self.data_source(settings.data_dir)
 
-    def _datasets(self, s: Any, path: Path) -> tuple[Any, Any]:
+    def dataset_classes(self) -> tuple[Any, Any]:
         from ecg_data.datasets.cinc2021 import CINC2020Dataset, CINC2020TrainConfig
 
-        return self._make(CINC2020Dataset, CINC2020TrainConfig, s, path)
+        return CINC2020Dataset, CINC2020TrainConfig
 
-    def _scored(self) -> tuple[str, ...]:
+    def scored(self) -> tuple[str, ...]:
         from ecg_data.readers.cinc2021 import SCORED_CINC2020
 
         return SCORED_CINC2020

@@ -19,17 +19,12 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from torch.utils.data import Subset
+from torch.utils.data import Dataset, Subset
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import (
-    TrainSettings,
-    build_datasets,
-    check_device,
-    resolve_data_dir,
-)
-from ecg_benchmarks.cases._multilabel import CRNNSettings, MultiLabelTask, ScoreFn, run_multilabel
-from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, check_finite, register_benchmark
+from ecg_benchmarks.cases._common import TRAIN_AUGMENT
+from ecg_benchmarks.cases._multilabel import CRNNSettings, MultiLabelCase, MultiLabelTest, ScoreFn
+from ecg_benchmarks.template import CaseData, DataSource, TrainSettings
 
 __all__ = [
     "CINC2021Benchmark",
@@ -50,7 +45,7 @@ class CinCDataSettings:
         duration_s: input length in seconds (random crop in training, zero-padded if shorter).
         classes: class abbreviations or SNOMED CT codes (empty: the challenge's scored classes).
         augment: random scaling, noise and baseline wander on training items.
-        lazy: read records on access (True) or load them all once (False, faster on small sets).
+        lazy: read records on access (true) or load them all once (false, faster on small sets).
     """
 
     leads: Literal[12, 6, 4, 3, 2] = 12
@@ -61,6 +56,8 @@ class CinCDataSettings:
     lazy: bool = True
 
     def __post_init__(self) -> None:
+        check_finite("data.fs", self.fs)
+        check_finite("data.duration_s", self.duration_s)
         if self.leads not in (12, 6, 4, 3, 2):
             raise ValueError(f"data.leads must be one of 12, 6, 4, 3, 2, got {self.leads}")
         if not 50 <= self.fs <= 1000:
@@ -70,27 +67,19 @@ class CinCDataSettings:
 
 
 @dataclass(slots=True)
-class _CinCSettings:
-    """Settings shared by the cinc2020 and cinc2021 cases (the same keys and defaults)."""
+class CINC2021Settings(BenchmarkSettings):
+    """Settings of the cinc2021 case (``--set data.leads=2``, ``--set train.batch_size=16``...).
 
-    data_dir: str | None = None
+    Attributes:
+        data: which leads, rate, input length and classes.
+        model: the ECG_CRNN.
+        train: optimisation.
+    """
+
     epochs: int = 20
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
     data: CinCDataSettings = field(default_factory=CinCDataSettings)
     model: CRNNSettings = field(default_factory=CRNNSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
-
-
-@dataclass(slots=True)
-class CINC2021Settings(_CinCSettings):
-    """Settings of the cinc2021 case (``--set data.leads=2``, ``--set train.batch_size=16``...)."""
 
 
 def check_cinc_folder(path: Path) -> str | None:
@@ -146,33 +135,47 @@ def challenge_scorer(classes: list[str], scored: tuple[str, ...]) -> ScoreFn:
     return score
 
 
-class CINC2021Benchmark(Benchmark):
+@register_benchmark
+class CINC2021Benchmark(MultiLabelCase[CINC2021Settings]):
     """Multi-label classification on CinC 2021, scored with the challenge metric."""
 
     name: ClassVar[str] = "cinc2021"
     summary: ClassVar[str] = (
         "12/6/4/3/2-lead multi-label classification (CinC 2021), ECG_CRNN, challenge metric"
     )
+    settings_class = CINC2021Settings
     database: ClassVar[str] = "cinc2021"
     label: ClassVar[str] = "CinC 2021"
-    hint: ClassVar[str] = "download https://physionet.org/content/challenge-2021/1.0.3/"
+    download_hint: ClassVar[str] = "download https://physionet.org/content/challenge-2021/1.0.3/"
+    validation_metric: ClassVar[str] = "challenge_metric"
 
-    def default_settings(self) -> Any:
-        return CINC2021Settings()
+    def check_folder(self, path: Path) -> str | None:
+        return check_cinc_folder(path)
 
-    def _datasets(self, s: Any, path: Path) -> tuple[Any, Any]:
+    def dataset_classes(self) -> tuple[Any, Any]:
+        """The ecg-data Dataset and config classes of the case."""
         from ecg_data.datasets.cinc2021 import CINC2021Dataset, CINC2021TrainConfig
 
-        return self._make(CINC2021Dataset, CINC2021TrainConfig, s, path)
+        return CINC2021Dataset, CINC2021TrainConfig
 
-    def _scored(self) -> tuple[str, ...]:
+    def scored(self) -> tuple[str, ...]:
+        """The scored classes (SNOMED CT codes) of the challenge."""
         from ecg_data.readers.cinc2021 import SCORED_CINC2021
 
         return SCORED_CINC2021
 
-    @staticmethod
-    def _make(ds_cls: Any, cfg_cls: Any, s: Any, path: Path) -> tuple[Any, Any]:
-        d: CinCDataSettings = s.data
+    def scorer(self, classes: list[str]) -> ScoreFn:
+        return challenge_scorer(classes, self.scored())
+
+    def lead_names(self, settings: CINC2021Settings) -> tuple[str, ...]:
+        from ecg_data.readers.cinc2021 import LEAD_SETS
+
+        return tuple(LEAD_SETS[int(settings.data.leads)])
+
+    def _config(
+        self, s: CINC2021Settings, path: Path, classes: tuple[str, ...] | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        d = s.data
         kwargs: dict[str, Any] = {
             "db_dir": str(path),
             "fs": d.fs,
@@ -181,55 +184,76 @@ class CINC2021Benchmark(Benchmark):
             "seed": s.seed,
             "train_ratio": s.train.train_ratio,
             "lazy": d.lazy,
+            **extra,
         }
-        if d.classes:
+        if classes:
+            kwargs["classes"] = tuple(classes)
+        elif d.classes:
             kwargs["classes"] = tuple(d.classes)
-        return build_datasets(
-            ds_cls, cfg_cls, kwargs, augment=d.augment, path=path, errors=(ValueError, TypeError)
-        )
+        return kwargs
 
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        check_device(settings.device)
-        path = resolve_data_dir(
-            settings.data_dir, self.database, self.label, check_cinc_folder, self.hint
-        )
-        train_set, held = self._datasets(settings, path)
-        classes = list(train_set.classes)
-        score = challenge_scorer(classes, self._scored())
+    def _build(self, kwargs: dict[str, Any], path: Path, training: bool) -> Any:
+        ds_cls, cfg_cls = self.dataset_classes()
+        try:
+            return ds_cls(cfg_cls(**kwargs), training=training)
+        except (ValueError, TypeError) as exc:
+            raise BenchmarkError(f"cannot build the dataset from {path}: {exc}") from exc
+
+    def split(self, settings: CINC2021Settings, source: DataSource) -> CaseData:
+        s = settings
+        assert source.path is not None
+        path = source.path
+        kwargs = self._config(s, path)
+        train_kwargs = {**kwargs, "augment": dict(TRAIN_AUGMENT)} if s.data.augment else kwargs
+        train_set = self._build(train_kwargs, path, True)
+        held = self._build(kwargs, path, False)
         names = list(held.records)
-        cap = settings.train.max_records
-        train_part: Any = train_set
-        held_part: Any = held
+        train_part: Dataset[Any] = train_set
+        held_idx = list(range(len(held)))
+        cap = s.train.max_records
         if cap:
             train_part = Subset(train_set, range(min(cap, len(train_set))))
-            n_held = min(len(held), max(2, cap // 2))
-            held_part, names = Subset(held, range(n_held)), names[:n_held]
-        if len(train_part) == 0:
+            held_idx = held_idx[: max(2, cap // 2)]
+        if len(train_part) == 0:  # type: ignore[arg-type]
             raise BenchmarkError(f"no training record in {path} (train.train_ratio too small?)")
-        print(
-            f"{self.name}: {len(train_set) + len(held)} records from {path}: "
-            f"{len(train_part)} train, {len(held_part)} held-out; {len(classes)} classes, "
-            f"{len(train_set.leads)} leads",
-            flush=True,
+        if not held_idx:
+            raise BenchmarkError(
+                "the held-out split is empty: add records or lower train.train_ratio"
+            )
+        # held-out records alternate between validation (even) and test (odd); one: both
+        val_idx = held_idx[0::2]
+        test_idx = held_idx[1::2] or val_idx
+        test_names = [names[i] for i in test_idx]
+
+        def build(classes: tuple[str, ...]) -> tuple[Dataset[Any], list[str]]:
+            if tuple(classes) != tuple(held.classes):
+                raise BenchmarkError("the model's classes differ from the held-out set's")
+            return Subset(held, test_idx), test_names
+
+        test = MultiLabelTest(
+            build,
+            {"n_train": len(train_part), "n_val": len(val_idx)},  # type: ignore[arg-type]
         )
-        task = MultiLabelTask(
-            name=self.name,
-            classes=classes,
-            n_leads=len(train_set.leads),
-            fs=float(settings.data.fs),
-            train_set=train_part,
-            heldout_set=held_part,
-            score=score,
-            lead_names=list(train_set.leads),
-            record_names=names,
+        description = (
+            f"{len(train_set) + len(held)} records from {path}: {len(train_part)} train, "  # type: ignore[arg-type]
+            f"{len(val_idx)} validation, {len(test_idx)} test; {len(train_set.classes)} classes, "
+            f"{len(train_set.leads)} leads"
         )
-        return run_multilabel(
-            task,
-            settings.model,
-            settings.train,
-            epochs=settings.epochs,
-            device=settings.device,
-            seed=settings.seed,
-            run=run,
-            options=options,
-        )
+        info = {"classes": list(train_set.classes), "leads": list(train_set.leads)}
+        return CaseData(train_part, Subset(held, val_idx), test, description, info)
+
+    def all_records(
+        self, settings: CINC2021Settings, source: DataSource, classes: tuple[str, ...]
+    ) -> tuple[Dataset[Any], list[str]]:
+        """Every record of the folder: the held-out side of a split with a vanishing training
+        fraction (the split seed is moved on until no record falls on the training side)."""
+        assert source.path is not None
+        for seed in range(settings.seed, settings.seed + 100):
+            kwargs = self._config(settings, source.path, classes, train_ratio=1e-9)
+            kwargs["seed"] = seed
+            ds = self._build(kwargs, source.path, False)
+            if len(ds.records) == len(ds.reader.all_records):
+                return ds, list(ds.records)
+        raise BenchmarkError(
+            f"cannot put every record of {source.path} in one set"
+        )  # pragma: no cover

@@ -171,7 +171,7 @@ class CPSC2019Benchmark(Benchmark):
 
     def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
         from ecg_signal.rpeaks import cpsc2019_record_score, cpsc2019_score, detect_rpeaks
-        from ecg_train import CheckpointMismatchError, TrainingInterrupted
+        from ecg_train import CheckpointMismatchError, TrainingInterruptedError
 
         s: CPSC2019Settings = settings
         if s.device == "cuda" and not torch.cuda.is_available():
@@ -232,7 +232,7 @@ class CPSC2019Benchmark(Benchmark):
             trainer.train(resume_from=resume_from)
         except CheckpointMismatchError as exc:
             raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
-        except TrainingInterrupted as exc:
+        except TrainingInterruptedError as exc:
             raise BenchmarkError(
                 f"training stopped ({exc}); a checkpoint was saved: continue with "
                 f"ecg-bench run cpsc2019 --resume {run.path}"

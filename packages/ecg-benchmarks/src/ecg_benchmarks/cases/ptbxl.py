@@ -21,17 +21,12 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from torch.utils.data import Subset
+from torch.utils.data import ConcatDataset, Dataset, Subset
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import (
-    TRAIN_AUGMENT,
-    TrainSettings,
-    check_device,
-    resolve_data_dir,
-)
-from ecg_benchmarks.cases._multilabel import CRNNSettings, MultiLabelTask, ScoreFn, run_multilabel
-from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, check_finite, register_benchmark
+from ecg_benchmarks.cases._common import TRAIN_AUGMENT
+from ecg_benchmarks.cases._multilabel import CRNNSettings, MultiLabelCase, MultiLabelTest, ScoreFn
+from ecg_benchmarks.template import CaseData, DataSource, TrainSettings
 
 __all__ = [
     "PTBXLBenchmark",
@@ -44,6 +39,7 @@ __all__ = [
 
 PTBXL_TASK_NAMES = ("all", "diagnostic", "subdiagnostic", "superdiagnostic", "form", "rhythm")
 HINT = "download https://physionet.org/content/ptb-xl/1.0.3/"
+LEADS = ("I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6")
 
 
 @dataclass(slots=True)
@@ -72,6 +68,8 @@ class PTBXLDataSettings:
     lazy: bool = True
 
     def __post_init__(self) -> None:
+        check_finite("data.fs", self.fs)
+        check_finite("data.duration_s", self.duration_s)
         if self.task not in PTBXL_TASK_NAMES:
             raise ValueError(
                 f"data.task must be one of {list(PTBXL_TASK_NAMES)}, got {self.task!r}"
@@ -87,22 +85,19 @@ class PTBXLDataSettings:
 
 
 @dataclass(slots=True)
-class PTBXLSettings:
-    """Settings of the ptbxl case (``--set data.task=rhythm``, ``--set model.width=32``...)."""
+class PTBXLSettings(BenchmarkSettings):
+    """Settings of the ptbxl case (``--set data.task=rhythm``, ``--set model.width=32``...).
 
-    data_dir: str | None = None
+    Attributes:
+        data: label set, record rate, model rate and input length.
+        model: the ECG_CRNN.
+        train: optimisation (``train.train_ratio`` is not used: the folds split the records).
+    """
+
     epochs: int = 30
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
     data: PTBXLDataSettings = field(default_factory=PTBXLDataSettings)
     model: CRNNSettings = field(default_factory=CRNNSettings)
     train: TrainSettings = field(default_factory=lambda: TrainSettings(batch_size=32))
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
 
 
 def check_ptbxl_folder(path: Path) -> str | None:
@@ -134,24 +129,36 @@ def macro_auroc_scorer(classes: list[str]) -> ScoreFn:
     return score
 
 
-class PTBXLBenchmark(Benchmark):
+@register_benchmark
+class PTBXLBenchmark(MultiLabelCase[PTBXLSettings]):
     """Multi-label classification on PTB-XL with the standard folds, macro AUROC."""
 
     name: ClassVar[str] = "ptbxl"
     summary: ClassVar[str] = (
         "PTB-XL multi-label (all/diag/sub/super/form/rhythm), folds 1-8/9/10, ECG_CRNN, macro AUROC"
     )
+    settings_class = PTBXLSettings
+    database: ClassVar[str] = "ptbxl"
+    label: ClassVar[str] = "PTB-XL"
+    download_hint: ClassVar[str] = HINT
+    validation_metric: ClassVar[str] = "macro_auroc"
 
-    def default_settings(self) -> PTBXLSettings:
-        return PTBXLSettings()
+    def check_folder(self, path: Path) -> str | None:
+        return check_ptbxl_folder(path)
+
+    def scorer(self, classes: list[str]) -> ScoreFn:
+        return macro_auroc_scorer(classes)
+
+    def lead_names(self, settings: PTBXLSettings) -> tuple[str, ...]:
+        return LEADS
+
+    def title(self, settings: PTBXLSettings) -> str:
+        return f"{self.name} ({settings.data.task})"
 
     @staticmethod
-    def _datasets(s: PTBXLSettings, path: Path) -> tuple[Any, Any, Any]:
-        from ecg_data.datasets.ptbxl import PTBXLDataset, PTBXLTrainConfig
-        from ecg_data.readers.base import ReaderError
-
+    def _kwargs(s: PTBXLSettings, path: Path) -> dict[str, Any]:
         d = s.data
-        kwargs: dict[str, Any] = {
+        return {
             "db_dir": str(path),
             "task": d.task,
             "sampling_rate": int(d.sampling_rate),
@@ -161,77 +168,71 @@ class PTBXLBenchmark(Benchmark):
             "lazy": d.lazy,
             "seed": s.seed,
         }
-        if d.augment:
-            kwargs["augment"] = dict(TRAIN_AUGMENT)
+
+    @staticmethod
+    def _part(kwargs: dict[str, Any], part: str, path: Path, training: bool | None = None) -> Any:
+        from ecg_data.datasets.ptbxl import PTBXLDataset, PTBXLTrainConfig
+        from ecg_data.readers.base import ReaderError
+
         try:
-            train = PTBXLDataset(PTBXLTrainConfig(**kwargs, part="train"), training=True)
-            classes = tuple(train.classes)
-            if not classes:
-                raise BenchmarkError(
-                    f"no record of folds 1-8 in {path} has a label of the task {d.task!r}"
-                )
-            kwargs["classes"] = classes
-            val = PTBXLDataset(PTBXLTrainConfig(**kwargs, part="val"), training=False)
-            test = PTBXLDataset(PTBXLTrainConfig(**kwargs, part="test"), training=False)
+            cfg = PTBXLTrainConfig(**kwargs, part=part)
+            return PTBXLDataset(cfg, training=part == "train" if training is None else training)
         except (ValueError, TypeError, ReaderError) as exc:
             raise BenchmarkError(f"cannot build the PTB-XL dataset from {path}: {exc}") from exc
-        return train, val, test
 
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        s: PTBXLSettings = settings
-        check_device(s.device)
-        path = resolve_data_dir(s.data_dir, "ptbxl", "PTB-XL", check_ptbxl_folder, HINT)
-        train, val, test = self._datasets(s, path)
-        classes = list(train.classes)
+    def split(self, settings: PTBXLSettings, source: DataSource) -> CaseData:
+        s = settings
+        assert source.path is not None
+        path = source.path
+        kwargs = self._kwargs(s, path)
+        train_kwargs = {**kwargs, "augment": dict(TRAIN_AUGMENT)} if s.data.augment else kwargs
+        train = self._part(train_kwargs, "train", path)
+        classes = tuple(train.classes)
+        if not classes:
+            raise BenchmarkError(
+                f"no record of folds 1-8 in {path} has a label of the task {s.data.task!r}"
+            )
+        kwargs["classes"] = classes
+        val = self._part(kwargs, "val", path)
+        test = self._part(kwargs, "test", path)
         names = list(test.records)
-        train_part: Any = train
-        val_part: Any = val
-        test_part: Any = test
+        train_part: Dataset[Any] = train
+        val_part: Dataset[Any] = val
+        test_part: Dataset[Any] = test
         cap = s.train.max_records
         if cap:
             train_part = Subset(train, range(min(cap, len(train))))
             n_held = max(2, cap // 4)
             val_part = Subset(val, range(min(n_held, len(val))))
             test_part = Subset(test, range(min(n_held, len(test))))
-            names = names[: len(test_part)]
-        for label, part in (("train (folds 1-8)", train_part), ("validation (fold 9)", val_part)):
-            if len(part) == 0:
-                raise BenchmarkError(f"PTB-XL {label} has no record with a label of {s.data.task}")
-        if len(test_part) == 0:
-            raise BenchmarkError(
-                f"PTB-XL test (fold 10) has no record with a label of {s.data.task}"
-            )
-        if options.progress:
-            print(
-                f"{self.name} ({s.data.task}): {len(train_part)} train, {len(val_part)} "
-                f"validation, {len(test_part)} test records from {path}; {len(classes)} classes",
-                flush=True,
-            )
-        task = MultiLabelTask(
-            name=f"{self.name} ({s.data.task})",
-            classes=classes,
-            n_leads=len(train.config.leads),
-            fs=float(s.data.fs),
-            train_set=train_part,
-            heldout_set=test_part,
-            score=macro_auroc_scorer(classes),
-            lead_names=list(train.config.leads),
-            record_names=names,
-            val_set=val_part,
+            names = names[: len(test_part)]  # type: ignore[arg-type]
+        task = s.data.task
+        for what, part in (("train (folds 1-8)", train_part), ("validation (fold 9)", val_part)):
+            if len(part) == 0:  # type: ignore[arg-type]
+                raise BenchmarkError(f"PTB-XL {what} has no record with a label of {task}")
+        if len(test_part) == 0:  # type: ignore[arg-type]
+            raise BenchmarkError(f"PTB-XL test (fold 10) has no record with a label of {task}")
+
+        def build(model_classes: tuple[str, ...]) -> tuple[Dataset[Any], list[str]]:
+            if tuple(model_classes) != classes:
+                raise BenchmarkError("the model's classes differ from the test fold's")
+            return test_part, names
+
+        n_train, n_val = len(train_part), len(val_part)  # type: ignore[arg-type]
+        extra = {"n_train": n_train, "n_val": n_val, "task": task}
+        description = (
+            f"({task}): {n_train} train, {n_val} validation, {len(names)} test records from "
+            f"{path}; {len(classes)} classes"
         )
-        metrics = run_multilabel(
-            task,
-            s.model,
-            s.train,
-            epochs=s.epochs,
-            device=s.device,
-            seed=s.seed,
-            run=run,
-            options=options,
-        )
-        metrics.setdefault("task", s.data.task)
-        for key in ("macro_auroc", "macro_auprc", "micro_auroc"):
-            value = metrics.get(key)
-            if isinstance(value, float) and not np.isfinite(value):
-                metrics[key] = None
-        return metrics
+        info = {"classes": list(classes), "leads": list(train.config.leads)}
+        return CaseData(train_part, val_part, MultiLabelTest(build, extra), description, info)
+
+    def all_records(
+        self, settings: PTBXLSettings, source: DataSource, classes: tuple[str, ...]
+    ) -> tuple[Dataset[Any], list[str]]:
+        """Every record of the folder (all ten folds) labelled over the model's classes."""
+        assert source.path is not None
+        kwargs = {**self._kwargs(settings, source.path), "classes": tuple(classes)}
+        parts = [self._part(kwargs, p, source.path, False) for p in ("train", "val", "test")]
+        names = [r for p in parts for r in p.records]
+        return ConcatDataset(parts), names

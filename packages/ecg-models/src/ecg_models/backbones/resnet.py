@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import Tensor, nn
 
 from ecg_models.backbones._base import BackboneConfig, SeqBackbone, per_block, positive_ints
@@ -207,7 +207,7 @@ class SpaceToDepth(SeqLenModule):
         b, c, n = x.shape
         pad = (-n) % self.block
         if pad:
-            x = F.pad(x, (0, pad))
+            x = nnf.pad(x, (0, pad))
         m = x.shape[-1] // self.block
         x = x.reshape(b, c, m, self.block).permute(0, 3, 1, 2)
         return x.reshape(b, c * self.block, m)

@@ -21,12 +21,12 @@ from ecg_models.backbones.resnet import ResNet, ResNetConfig
 from ecg_models.registry import register_backbone
 
 __all__ = [
-    "tresnetF_config",
-    "tresnetL_config",
-    "tresnetM_config",
-    "tresnetN_config",
-    "tresnetP_config",
-    "tresnetS_config",
+    "tresnet_f_config",
+    "tresnet_l_config",
+    "tresnet_m_config",
+    "tresnet_n_config",
+    "tresnet_p_config",
+    "tresnet_s_config",
 ]
 
 
@@ -50,43 +50,43 @@ def _tresnet(
     )
 
 
-def tresnetF_config() -> ResNetConfig:
+def tresnet_f_config() -> ResNetConfig:
     """TResNet-F (femto): separable convolutions, one block per stage, 32 stem channels."""
     return _tresnet(32, [1, 1, 1, 1], 17, "separable")
 
 
-def tresnetP_config() -> ResNetConfig:
+def tresnet_p_config() -> ResNetConfig:
     """TResNet-P (pico): one block per stage, 56 stem channels."""
     return _tresnet(56, [1, 1, 1, 1], 17)
 
 
-def tresnetN_config() -> ResNetConfig:
+def tresnet_n_config() -> ResNetConfig:
     """TResNet-N (nano): 2-2-2-2 blocks, 56 stem channels."""
     return _tresnet(56, [2, 2, 2, 2], 15)
 
 
-def tresnetS_config() -> ResNetConfig:
+def tresnet_s_config() -> ResNetConfig:
     """TResNet-S: 3-4-6-3 blocks, 56 stem channels."""
     return _tresnet(56, [3, 4, 6, 3], 13)
 
 
-def tresnetM_config() -> ResNetConfig:
+def tresnet_m_config() -> ResNetConfig:
     """TResNet-M (Ridnik 2021): 3-4-11-3 blocks, 64 stem channels."""
     return _tresnet(64, [3, 4, 11, 3], 11)
 
 
-def tresnetL_config() -> ResNetConfig:
+def tresnet_l_config() -> ResNetConfig:
     """TResNet-L (Ridnik 2021): 4-5-18-3 blocks, 76 stem channels."""
     return _tresnet(76, [4, 5, 18, 3], [11, 11, 9, 7])
 
 
 _VARIANTS: dict[str, Any] = {
-    "tresnetF": tresnetF_config,
-    "tresnetP": tresnetP_config,
-    "tresnetN": tresnetN_config,
-    "tresnetS": tresnetS_config,
-    "tresnetM": tresnetM_config,
-    "tresnetL": tresnetL_config,
+    "tresnetF": tresnet_f_config,
+    "tresnetP": tresnet_p_config,
+    "tresnetN": tresnet_n_config,
+    "tresnetS": tresnet_s_config,
+    "tresnetM": tresnet_m_config,
+    "tresnetL": tresnet_l_config,
 }
 
 

@@ -13,7 +13,7 @@ and out.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import Tensor, nn
 
 from ecg_models.layers.conv import SeqLenModule, check_choice, check_int, get_activation
@@ -113,7 +113,7 @@ class GlobalContextBlock(SeqLenModule):
     def forward(self, x: Tensor) -> Tensor:
         if self.conv_mask is not None:
             mask: Tensor = self.conv_mask(x)  # (batch, 1, samples)
-            weights = F.softmax(mask, dim=-1)
+            weights = nnf.softmax(mask, dim=-1)
             context = torch.matmul(x, weights.transpose(1, 2))  # (batch, channels, 1)
         else:
             context = x.mean(dim=-1, keepdim=True)
@@ -218,9 +218,9 @@ class NonLocalBlock(SeqLenModule):
         phi: Tensor = self.phi(x)
         g: Tensor = self.g(x)
         if self.subsample > 1 and x.shape[-1] >= self.subsample:
-            phi = F.max_pool1d(phi, self.subsample)
-            g = F.max_pool1d(g, self.subsample)
-        attn = F.softmax(torch.matmul(theta.transpose(1, 2), phi), dim=-1)  # (batch, n, m)
+            phi = nnf.max_pool1d(phi, self.subsample)
+            g = nnf.max_pool1d(g, self.subsample)
+        attn = nnf.softmax(torch.matmul(theta.transpose(1, 2), phi), dim=-1)  # (batch, n, m)
         y = torch.matmul(attn, g.transpose(1, 2)).transpose(1, 2)  # (batch, inter, n)
         o: Tensor = self.out(y)
         return x + o

@@ -16,7 +16,7 @@ import difflib
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import Tensor, nn
 
 __all__ = [
@@ -220,9 +220,9 @@ class BlurPool1d(SeqLenModule):
     def forward(self, x: Tensor) -> Tensor:
         if self.pad > 0:
             mode = "reflect" if x.shape[-1] > self.pad else "replicate"
-            x = F.pad(x, (self.pad, self.pad), mode=mode)
+            x = nnf.pad(x, (self.pad, self.pad), mode=mode)
         filt: Tensor = self.filt  # type: ignore[assignment]
-        return F.conv1d(x, filt.to(x.dtype), stride=self.stride, groups=self.channels)
+        return nnf.conv1d(x, filt.to(x.dtype), stride=self.stride, groups=self.channels)
 
 
 def _binom(n: int, k: int) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from numpy.typing import NDArray
 from torch import nn
 
@@ -199,4 +199,4 @@ def upsample_to(x: torch.Tensor, length: int) -> torch.Tensor:
     """Linear interpolation of ``(batch, channels, samples)`` to ``length`` samples."""
     if x.shape[-1] == length:
         return x
-    return F.interpolate(x, size=length, mode="linear", align_corners=False)
+    return nnf.interpolate(x, size=length, mode="linear", align_corners=False)

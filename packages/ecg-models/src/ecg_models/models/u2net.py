@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import nn
 
 from ecg_models.models._common import ConvBnAct, check_int, check_int_list
@@ -23,7 +23,7 @@ __all__ = ["U2NetConfig", "ECG_U2NET", "ECG_U2NET_CONFIG", "RSU"]
 
 
 def _up_to(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-    return F.interpolate(x, size=ref.shape[-1], mode="linear", align_corners=False)
+    return nnf.interpolate(x, size=ref.shape[-1], mode="linear", align_corners=False)
 
 
 class RSU(nn.Module):
@@ -63,7 +63,7 @@ class RSU(nn.Module):
         skips: list[torch.Tensor] = []
         for i, layer in enumerate(self.enc):
             if i > 0 and not self.dilated:
-                h = F.max_pool1d(h, 2, 2, ceil_mode=True)
+                h = nnf.max_pool1d(h, 2, 2, ceil_mode=True)
             h = layer(h)
             skips.append(h)
         h = self.bottom(h)
@@ -160,10 +160,10 @@ class ECG_U2NET(SequenceTaskModel):
         h = x
         for i, stage in enumerate(self.enc):
             if i > 0:
-                h = F.max_pool1d(h, 2, 2, ceil_mode=True)
+                h = nnf.max_pool1d(h, 2, 2, ceil_mode=True)
             h = stage(h)
             skips.append(h)
-        h = self.bottom(F.max_pool1d(h, 2, 2, ceil_mode=True))
+        h = self.bottom(nnf.max_pool1d(h, 2, 2, ceil_mode=True))
         sides = [self.side[-1](h)]
         for i in reversed(range(len(self.dec))):
             skip = skips[i]
@@ -173,7 +173,7 @@ class ECG_U2NET(SequenceTaskModel):
         sides = [
             s
             if s.shape[-1] == length
-            else F.interpolate(s, size=length, mode="linear", align_corners=False)
+            else nnf.interpolate(s, size=length, mode="linear", align_corners=False)
             for s in sides
         ]
         out: torch.Tensor = self.fuse(torch.cat(sides, dim=1))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import nn
 
 from ecg_models.models._common import (
@@ -138,10 +138,10 @@ class _Up(nn.Module):
         if self.mode == "deconv":
             x = self.deconv(x)
             if x.shape[-1] < length:
-                x = F.pad(x, (0, length - x.shape[-1]))
+                x = nnf.pad(x, (0, length - x.shape[-1]))
             x = x[..., :length]
         else:
-            x = F.interpolate(x, size=length, mode=self.mode)
+            x = nnf.interpolate(x, size=length, mode=self.mode)
         x = self.proj(x)
         merged = skip - x if self.subtract else torch.cat([skip, x], dim=1)
         out: torch.Tensor = self.conv(merged)

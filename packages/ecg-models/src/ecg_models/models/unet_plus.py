@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from torch import nn
 
 from ecg_models.models._common import DoubleConv, check_int, check_int_list
@@ -114,7 +114,7 @@ class ECG_UNET_PLUS(SequenceTaskModel):
         for j in range(1, self.depth + 1):
             for i in range(self.depth + 1 - j):
                 below = grid[i + 1][j - 1]
-                up = F.interpolate(below, size=grid[i][0].shape[-1], mode="nearest")
+                up = nnf.interpolate(below, size=grid[i][0].shape[-1], mode="nearest")
                 grid[i].append(self.nodes[f"x{i}_{j}"](torch.cat([*grid[i], up], dim=1)))
         if len(self.heads) == 1:
             out: torch.Tensor = self.heads[0](grid[0][self.depth])

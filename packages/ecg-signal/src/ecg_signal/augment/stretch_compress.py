@@ -4,7 +4,7 @@ A selected ECG is resampled (linear interpolation, ``align_corners=True``) to
 ``round((1 +/- r) * samples)`` samples, then centre-cropped (stretch) or zero-padded on both
 sides (compress) back to ``samples``; ``r ~ N(ratio, (0.382 ratio)^2)`` clipped to
 ``[0, 2 ratio]``. Per-sample masks/labels are transformed with the same time map. The signal is resampled with one
-batched ``grid_sample`` call (float32 precision as ``F.interpolate``'s); masks with an exact gather.
+batched ``grid_sample`` call (float32 precision as ``nnf.interpolate``'s); masks with an exact gather.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 
 from ecg_signal.augment._config import check_fs_opt, check_real, check_seed
 from ecg_signal.augment.base import Augmenter, AugmentOutput
@@ -136,7 +136,7 @@ class StretchCompress(Augmenter):
     def _remap_signal(self, t: torch.Tensor, new_len: torch.Tensor, n: int) -> torch.Tensor:
         """Linear remap of ``(rows, leads, samples)`` signals with one fused ``grid_sample``.
 
-        Coordinates are in ``t``'s dtype, so the precision matches ``F.interpolate`` (what
+        Coordinates are in ``t``'s dtype, so the precision matches ``nnf.interpolate`` (what
         torch_ecg uses) in float32 and is ~1e-12 in float64. Positions outside the resampled
         signal (compression padding) are pushed far outside the grid and read as zeros.
         """
@@ -144,7 +144,7 @@ class StretchCompress(Augmenter):
         g = torch.where(valid, x * (2.0 / max(n - 1, 1)) - 1.0, torch.full_like(x, -3.0))
         g = g.to(device=t.device, dtype=t.dtype)
         grid = torch.stack([g, torch.zeros_like(g)], dim=-1)[:, None]  # (rows, 1, samples, 2)
-        out = F.grid_sample(
+        out = nnf.grid_sample(
             t[:, :, None, :], grid, mode="bilinear", padding_mode="zeros", align_corners=True
         )
         return out[:, :, 0, :]

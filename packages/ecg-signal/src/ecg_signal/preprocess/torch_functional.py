@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as nnf
 from scipy import signal
 
 from ecg_signal._validation import as_tensor_signal
@@ -241,7 +241,7 @@ def sosfilt(x: torch.Tensor, sos: npt.ArrayLike, zi: torch.Tensor | None = None)
     d = 2 * s.shape[0]
     nb = -(-n // blk)
     if nb * blk != n:
-        x = F.pad(x, (0, nb * blk - n))
+        x = nnf.pad(x, (0, nb * blk - n))
     w_np, obs_np, al_np = _block_operators(key, blk)
     out = x.reshape(r, nb, blk) @ _tensor(w_np, x)  # (R, nb, blk + d)
     y_loc = out[:, :, :blk]
@@ -369,9 +369,9 @@ def resample_poly(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
     total = (blocks + taps - 1) * down
     flat = x.reshape(-1, n_in)
     left = off * down
-    xpad = F.pad(flat, (left, max(0, total - n_in - left)))[:, :total]
+    xpad = nnf.pad(flat, (left, max(0, total - n_in - left)))[:, :total]
     x2 = xpad.reshape(flat.shape[0], total // down, down).transpose(1, 2)
-    out = F.conv1d(x2, torch.as_tensor(w_np, dtype=x.dtype, device=x.device))
+    out = nnf.conv1d(x2, torch.as_tensor(w_np, dtype=x.dtype, device=x.device))
     out = out[..., :blocks].transpose(1, 2).reshape(flat.shape[0], blocks * up)
     return out[:, :n_out].reshape(*x.shape[:-1], n_out)
 
@@ -406,9 +406,9 @@ def median_filter(
     flat = x.reshape(-1, 1, n)
     half = w // 2
     if mode == "nearest":
-        xpad = F.pad(flat, (half, half), mode="replicate")[:, 0, :]
+        xpad = nnf.pad(flat, (half, half), mode="replicate")[:, 0, :]
     else:
-        xpad = F.pad(flat, (half, half))[:, 0, :]
+        xpad = nnf.pad(flat, (half, half))[:, 0, :]
     rows = flat.shape[0]
     chunk = max(1, _MEDIAN_CHUNK_ELEMENTS // max(1, rows * w))
     out = torch.empty(rows, n, dtype=x.dtype, device=x.device)

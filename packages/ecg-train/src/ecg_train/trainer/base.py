@@ -36,7 +36,7 @@ from ecg_train.trainer.config import TrainConfig
 from ecg_train.trainer.errors import (
     CheckpointMismatchError,
     NonFiniteLossError,
-    TrainingInterrupted,
+    TrainingInterruptedError,
 )
 from ecg_train.trainer.optim import Scheduler, build_optimizer, build_scheduler
 
@@ -255,7 +255,7 @@ class BaseTrainer(ABC):
         )
 
     def request_stop(self, reason: str = "request_stop") -> None:
-        """Ask the loop to checkpoint and raise :class:`TrainingInterrupted` after this step."""
+        """Ask the loop to checkpoint and raise :class:`TrainingInterruptedError` after this step."""
         self._stop_signal = reason
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -396,7 +396,7 @@ class BaseTrainer(ABC):
 
         Raises:
             NonFiniteLossError: NaN/inf loss (names the step; the last checkpoint stays valid).
-            TrainingInterrupted: SIGINT/SIGTERM or :meth:`request_stop`, after a checkpoint.
+            TrainingInterruptedError: SIGINT/SIGTERM or :meth:`request_stop`, after a checkpoint.
         """
         if resume_from is not None:
             self.resume(resume_from)
@@ -512,7 +512,7 @@ class BaseTrainer(ABC):
         every = cfg.checkpoint_every_n_steps
         if flags[2] > 0:
             path = self.save_checkpoint()
-            raise TrainingInterrupted(
+            raise TrainingInterruptedError(
                 f"training interrupted ({self._stop_signal or 'signal on another rank'}) at step "
                 f"{self.global_step}; checkpoint: {path}",
                 checkpoint=path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["TrainerError", "NonFiniteLossError", "TrainingInterrupted", "CheckpointMismatchError"]
+__all__ = ["TrainerError", "NonFiniteLossError", "TrainingInterruptedError", "CheckpointMismatchError"]
 
 
 class TrainerError(RuntimeError):
@@ -20,7 +20,7 @@ class NonFiniteLossError(TrainerError, FloatingPointError):
         self.epoch = epoch
 
 
-class TrainingInterrupted(TrainerError):
+class TrainingInterruptedError(TrainerError):
     """SIGINT/SIGTERM (or :meth:`BaseTrainer.request_stop`) stopped training after a checkpoint."""
 
     def __init__(self, message: str, *, checkpoint: Path | None) -> None:
