@@ -61,7 +61,15 @@ def _ref_layer(mod: nn.Module, x: Tensor) -> Tensor:
     if isinstance(mod, Conv_Bn_Activation):
         return _ref_cba(mod, x)
     if isinstance(mod, nn.Conv1d):
-        return nnf.conv1d(x, mod.weight, mod.bias, mod.stride, mod.padding, mod.dilation, mod.groups)  # type: ignore[arg-type]
+        return nnf.conv1d(
+            x,
+            mod.weight,
+            mod.bias,
+            mod.stride,
+            mod.padding,
+            mod.dilation,
+            mod.groups,  # type: ignore[arg-type]
+        )
     if isinstance(mod, nn.ReLU | nn.LeakyReLU | nn.ReLU6 | nn.ELU | nn.Identity):
         return _ref_act(mod, x)
     if isinstance(mod, nn.Sequential):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["TrainerError", "NonFiniteLossError", "TrainingInterruptedError", "CheckpointMismatchError"]
+__all__ = [
+    "TrainerError",
+    "NonFiniteLossError",
+    "TrainingInterruptedError",
+    "CheckpointMismatchError",
+]
 
 
 class TrainerError(RuntimeError):
