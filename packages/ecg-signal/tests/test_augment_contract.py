@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import torch
 
+from ecg_signal.augment.artefacts import RandomArtefacts
 from ecg_signal.augment.base import Augmenter
 from ecg_signal.augment.baseline_wander import BaselineWander
 from ecg_signal.augment.cutmix import CutMix
@@ -26,6 +27,7 @@ FACTORIES: dict[str, Callable[..., Augmenter]] = {
     "cutmix": lambda **kw: CutMix(**kw),
     "label_smooth": lambda **kw: LabelSmooth(**kw),
     "mixup": lambda **kw: Mixup(**kw),
+    "random_artefacts": lambda **kw: RandomArtefacts(fs=FS, **kw),
     "random_flip": lambda **kw: RandomFlip(**kw),
     "random_masking": lambda **kw: RandomMasking(fs=FS, **kw),
     "random_renormalize": lambda **kw: RandomRenormalize(**kw),
@@ -36,6 +38,7 @@ CLASSES: dict[str, type[Augmenter]] = {
     "cutmix": CutMix,
     "label_smooth": LabelSmooth,
     "mixup": Mixup,
+    "random_artefacts": RandomArtefacts,
     "random_flip": RandomFlip,
     "random_masking": RandomMasking,
     "random_renormalize": RandomRenormalize,

@@ -12,6 +12,8 @@ from ecg_signal._version import __version__ as __version__
 from ecg_signal.lazy import attach
 
 if TYPE_CHECKING:
+    from ecg_signal.augment.artefacts import RandomArtefacts as RandomArtefacts
+    from ecg_signal.augment.artefacts import RandomArtefactsConfig as RandomArtefactsConfig
     from ecg_signal.augment.base import Augmenter as Augmenter
     from ecg_signal.augment.baseline_wander import BaselineWander as BaselineWander
     from ecg_signal.augment.baseline_wander import BaselineWanderConfig as BaselineWanderConfig

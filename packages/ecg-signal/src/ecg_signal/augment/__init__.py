@@ -4,6 +4,7 @@ Every augmenter maps ``(sig, label, *extra)`` to a tuple of the same form, with 
 ``(batch, leads, samples)``; see :class:`~ecg_signal.augment.base.Augmenter`.
 """
 
+from ecg_signal.augment.artefacts import RandomArtefacts, RandomArtefactsConfig
 from ecg_signal.augment.base import Augmenter
 from ecg_signal.augment.baseline_wander import BaselineWander, BaselineWanderConfig
 from ecg_signal.augment.cutmix import CutMix, CutMixConfig
@@ -37,6 +38,8 @@ __all__ = [
     "RandomFlipConfig",
     "RandomMasking",
     "RandomMaskingConfig",
+    "RandomArtefacts",
+    "RandomArtefactsConfig",
     "RandomRenormalize",
     "RandomRenormalizeConfig",
     "StretchCompress",

@@ -2,8 +2,8 @@
 
 Order: the augmenters run in the order of their keys in the config mapping (for a
 :class:`AugmenterManagerConfig`, in its field order: baseline_wander, label_smooth, mixup,
-random_flip, random_masking, random_renormalize, stretch_compress, cutmix), or in a fresh random
-order on every call when ``random=True`` (drawn from the manager's seedable generator).
+random_flip, random_masking, random_renormalize, stretch_compress, cutmix, random_artefacts), or
+in a fresh random order on every call when ``random=True`` (drawn from the manager's seedable generator).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ecg_signal.augment._config import as_dict, check_fs_opt, check_seed
+from ecg_signal.augment.artefacts import RandomArtefacts
 from ecg_signal.augment.base import Augmenter, AugmentOutput, check_inputs
 from ecg_signal.augment.baseline_wander import BaselineWander
 from ecg_signal.augment.cutmix import CutMix
@@ -39,6 +40,7 @@ AUGMENTERS: dict[str, type[Augmenter]] = {
     "random_renormalize": RandomRenormalize,
     "stretch_compress": StretchCompress,
     "cutmix": CutMix,
+    "random_artefacts": RandomArtefacts,
 }
 """The registry of augmenters by exact config name."""
 
@@ -62,8 +64,8 @@ class AugmenterManagerConfig:
         seed: seed of the manager; each augmenter without its own seed gets one derived from it,
             so one seed reproduces the whole pipeline bit for bit. None: torch's global RNG.
         baseline_wander, label_smooth, mixup, random_flip, random_masking, random_renormalize,
-        stretch_compress, cutmix: ``None``/``False`` to leave an augmenter out, ``{}``/``True``
-            for its defaults, or a mapping / config dataclass of its options.
+        stretch_compress, cutmix, random_artefacts: ``None``/``False`` to leave an augmenter
+            out, ``{}``/``True`` for its defaults, or a mapping / config dataclass of its options.
     """
 
     random: bool = False
@@ -77,6 +79,7 @@ class AugmenterManagerConfig:
     random_renormalize: _AugSpec = None
     stretch_compress: _AugSpec = None
     cutmix: _AugSpec = None
+    random_artefacts: _AugSpec = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.random, bool):
