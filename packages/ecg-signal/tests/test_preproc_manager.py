@@ -207,7 +207,7 @@ def test_config_objects_and_copy_edit() -> None:
             {"bandpass": {"lowcutt": 1}},
             r"unknown bandpass config key 'lowcutt'.*allowed keys: lowcut",
         ),
-        ({"resample": {"fs": 0}}, "resample.fs must be a finite sampling rate above 0 Hz"),
+        ({"resample": {"fs": 0}}, r"resample.fs must be a finite sampling rate in \[1, 100000\] Hz"),
         ({"bandpass": {"lowcut": 40, "highcut": 30}}, "lowcut < highcut"),
         ({"bandpass": {"lowcut": None, "highcut": None}}, "both are None"),
         ({"bandpass": {"order": 0}}, "order must be an integer >= 1"),
@@ -229,7 +229,7 @@ def test_call_errors() -> None:
     with pytest.raises(ValueError, match=r"highcut=300 Hz must be below fs/2 = 250 Hz"):
         ppm(x, 500)
     ok = PreprocManager.from_config({"bandpass": {}})
-    with pytest.raises(ValueError, match="fs must be a finite sampling rate above 0 Hz"):
+    with pytest.raises(ValueError, match=r"fs must be a finite sampling rate in \[1, 100000\] Hz"):
         ok(x, -1)
     bad = x.copy()
     bad[0, 0] = np.inf

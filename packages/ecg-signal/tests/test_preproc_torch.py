@@ -201,7 +201,7 @@ def test_torch_bad_input() -> None:
         tf.normalize(torch.zeros(1, 1, 1, 10))
     with pytest.raises(TypeError, match="floating"):
         tf.normalize(torch.zeros(2, 10, dtype=torch.int64))
-    with pytest.raises(ValueError, match="above 0 Hz"):
+    with pytest.raises(ValueError, match=r"in \[1, 100000\] Hz"):
         tf.resample(x, 0, 500)
     with pytest.raises(ValueError, match=r"highcut=300 Hz must be below fs/2 = 250 Hz"):
         pm.BandPass(500, 0.5, 300)

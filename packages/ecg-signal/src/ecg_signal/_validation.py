@@ -2,6 +2,17 @@
 
 Each helper converts and checks one kind of argument and raises ``ValueError`` / ``TypeError``
 stating the constraint, the value received and its units, as scipy.signal does.
+
+Domain of every function of ecg_signal (checked here, once):
+
+- a sampling rate lies in ``[FS_MIN, FS_MAX]`` = [1 Hz, 100 kHz] (R-peak detection asks more:
+  at least 50 Hz); outside it filter design is singular and windows in seconds become
+  absurd numbers of samples;
+- a band edge or notch frequency lies at or above ``MIN_EDGE_FRACTION`` (1e-6) of the Nyquist
+  frequency ``fs / 2`` (below it, Butterworth sections are numerically singular) and below
+  ``fs / 2``;
+- a window given in seconds spans at least as many samples as its use needs
+  (:func:`check_window`): a median filter of one sample would return the signal itself.
 """
 
 from __future__ import annotations
@@ -15,25 +26,73 @@ import numpy.typing as npt
 import torch
 
 __all__ = [
+    "FS_MIN",
+    "FS_MAX",
+    "MIN_EDGE_FRACTION",
+    "RPEAK_MIN_FS",
     "check_fs",
+    "check_window",
     "check_positive",
     "check_probability",
     "check_band",
+    "check_edge",
     "as_signal",
     "as_tensor_signal",
     "check_finite",
 ]
 
 
-def check_fs(fs: Any, *, name: str = "fs", minimum: float = 0.0) -> float:
-    """Return ``fs`` as a float after checking it is a finite number above ``minimum`` Hz."""
+FS_MIN = 1.0
+"""Lowest sampling rate accepted, in Hz."""
+FS_MAX = 100_000.0
+"""Highest sampling rate accepted, in Hz."""
+MIN_EDGE_FRACTION = 1e-6
+"""Lowest band edge or notch frequency, as a fraction of the Nyquist frequency ``fs / 2``."""
+RPEAK_MIN_FS = 50.0
+"""Lowest sampling rate of R-peak detection, in Hz."""
+
+
+def check_fs(fs: Any, *, name: str = "fs", minimum: float | None = None) -> float:
+    """Return ``fs`` as a float after checking it is a sampling rate in ``[minimum, FS_MAX]`` Hz.
+
+    Args:
+        fs: the sampling rate in Hz.
+        name: the argument's name, for error messages.
+        minimum: the lowest rate accepted in Hz (default :data:`FS_MIN`; never below it).
+
+    Raises:
+        TypeError: ``fs`` is not a real number.
+        ValueError: ``fs`` is not finite or lies outside the range (the message names both).
+    """
     if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
         raise TypeError(f"{name} must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
+    low = FS_MIN if minimum is None else max(FS_MIN, float(minimum))
     value = float(fs)
-    if not math.isfinite(value) or value <= minimum:
-        bound = "0" if minimum == 0 else f"{minimum:g}"
-        raise ValueError(f"{name} must be a finite sampling rate above {bound} Hz, got {fs!r}")
+    if not math.isfinite(value) or not low <= value <= FS_MAX:
+        raise ValueError(
+            f"{name} must be a finite sampling rate in [{low:g}, {FS_MAX:g}] Hz, got {fs!r}"
+        )
     return value
+
+
+def check_window(
+    seconds: Any, fs: float, name: str, *, min_samples: int = 2, units: str = "s"
+) -> float:
+    """Return ``seconds`` as a float after checking it spans at least ``min_samples`` samples
+    at ``fs`` Hz (``seconds * fs >= min_samples``).
+
+    Raises:
+        ValueError: not finite and > 0, or too short for the signal's resolution (the message
+            gives the length in samples and the shortest length accepted in seconds).
+    """
+    sec = check_positive(seconds, name, units=units)
+    if sec * fs < min_samples:
+        raise ValueError(
+            f"{name}={sec:g} {units} is {sec * fs:.3g} samples at fs={fs:g} Hz: too short for "
+            f"the signal's resolution, it must span at least {min_samples} samples "
+            f"(>= {min_samples / fs:g} {units})"
+        )
+    return sec
 
 
 def check_positive(value: Any, name: str, *, units: str = "", allow_zero: bool = False) -> float:
@@ -71,15 +130,27 @@ def check_band(
     nyq = fs / 2.0
     lo = None if lowcut is None else check_positive(lowcut, "lowcut", units="Hz")
     hi = None if highcut is None else check_positive(highcut, "highcut", units="Hz")
-    if lo is not None and lo >= nyq:
-        raise ValueError(f"band edge lowcut={lo:g} Hz must be below fs/2 = {nyq:g} Hz")
-    if hi is not None and hi >= nyq:
-        raise ValueError(f"band edge highcut={hi:g} Hz must be below fs/2 = {nyq:g} Hz")
+    for edge, label in ((lo, "lowcut"), (hi, "highcut")):
+        if edge is not None and edge >= nyq:
+            raise ValueError(f"band edge {label}={edge:g} Hz must be below fs/2 = {nyq:g} Hz")
+        check_edge(edge, fs, f"band edge {label}")
     if lo is not None and hi is not None and lo >= hi:
         raise ValueError(
             f"band edges must satisfy lowcut < highcut, got lowcut={lo:g} Hz, highcut={hi:g} Hz"
         )
     return lo, hi
+
+
+def check_edge(freq: float | None, fs: float, name: str) -> None:
+    """Raise ``ValueError`` if ``freq`` (Hz) is below ``MIN_EDGE_FRACTION * fs / 2``."""
+    if freq is None:
+        return
+    low = MIN_EDGE_FRACTION * fs / 2.0
+    if freq < low:
+        raise ValueError(
+            f"{name}={freq:g} Hz is too low for fs={fs:g} Hz: it must be at least "
+            f"{MIN_EDGE_FRACTION:g} * fs/2 = {low:g} Hz (the filter design is singular below)"
+        )
 
 
 def check_finite(x: npt.NDArray[Any] | torch.Tensor, name: str = "sig") -> None:

@@ -23,6 +23,7 @@ from ecg_data.datasets.base import (
 )
 from ecg_data.readers._wfdb_header import read_wfdb_header
 from ecg_data.readers.base import default_cache_dir
+from ecg_signal._validation import check_fs as signal_check_fs
 from ecg_signal.config import config_from
 
 __all__ = [
@@ -96,10 +97,12 @@ def check_int(value: Any, name: str, minimum: int = 1) -> int:
 
 
 def check_fs(value: Any) -> float:
-    """``value`` as a sampling rate in Hz in (0, 1e5)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1e5:
-        raise ValueError(f"fs must be a sampling rate in (0, 1e5) Hz, got {value!r}")
-    return float(value)
+    """``value`` as a sampling rate in Hz in ecg-signal's range (``ecg_signal``'s ``check_fs``:
+    [1, 100000] Hz); ``ValueError`` otherwise, for a value of any type."""
+    try:
+        return signal_check_fs(value)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def check_choice(value: Any, name: str, choices: Sequence[str]) -> str:

@@ -9,7 +9,7 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ecg_signal._validation import check_probability
+from ecg_signal._validation import check_fs, check_probability
 
 __all__ = [
     "check_seed",
@@ -32,15 +32,11 @@ def check_seed(seed: Any, name: str = "seed") -> int | None:
 
 
 def check_fs_opt(fs: Any) -> float | None:
-    """Return ``fs`` in Hz as a float (or None) after checking it is finite and > 0."""
+    """Return ``fs`` in Hz as a float (or None) after checking it is a sampling rate in
+    ``[FS_MIN, FS_MAX]`` (:func:`ecg_signal._validation.check_fs`)."""
     if fs is None:
         return None
-    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
-        raise TypeError(f"fs must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
-    value = float(fs)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"fs must be a finite sampling rate above 0 Hz, got {fs!r}")
-    return value
+    return check_fs(fs)
 
 
 def check_real(

@@ -23,7 +23,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import ndimage, signal
 
-from ecg_signal._validation import as_signal, check_band, check_fs, check_positive
+from ecg_signal._validation import (
+    as_signal,
+    check_band,
+    check_edge,
+    check_fs,
+    check_positive,
+    check_window,
+)
 
 __all__ = [
     "MAX_RESAMPLE_FACTOR",
@@ -129,6 +136,7 @@ def notch_sos(freq: float, fs: float, q: float = 30.0) -> FloatArray:
     f = check_positive(freq, "freq", units="Hz")
     if f >= fs / 2:
         raise ValueError(f"notch freq={f:g} Hz must be below fs/2 = {fs / 2:g} Hz")
+    check_edge(f, fs, "notch freq")
     return _notch_sos_cached(f, fs, check_positive(q, "q")).copy()
 
 
@@ -156,13 +164,18 @@ def median_windows(fs: float, windows: Sequence[float]) -> tuple[int, ...]:
     """Median-filter window lengths in samples from lengths in seconds, as torch_ecg does.
 
     Each window becomes the odd number ``2 * (int(w * fs) // 2) + 1`` of samples.
+
+    Raises:
+        ValueError: a window shorter than 2 samples (``w * fs < 2``): it would become a
+            one-sample median, the identity.
     """
     fs = check_fs(fs)
     if isinstance(windows, (str, bytes)) or not isinstance(windows, Sequence) or not windows:
         raise TypeError(f"windows must be a non-empty sequence of seconds, got {windows!r}")
     out = []
     for i, w in enumerate(windows):
-        sec = check_positive(w, f"windows[{i}]", units="s")
+        # a window under 2 samples becomes 1 sample: the "baseline" would be the signal itself
+        sec = check_window(w, fs, f"windows[{i}]", min_samples=2)
         out.append(2 * (int(sec * fs) // 2) + 1)
     return tuple(out)
 

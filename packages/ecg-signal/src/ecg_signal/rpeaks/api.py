@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import numbers
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._validation import RPEAK_MIN_FS, check_fs
 from . import _classic
 from .detector import EcgSuiteConfig, ecgsuite_detect
 
@@ -33,7 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 #: the lowest sampling rate accepted, in Hz
-MIN_FS = 50.0
+MIN_FS = RPEAK_MIN_FS
 DEFAULT_METHOD = "ecgsuite"
 
 _Runner = Callable[[FloatArray, float, dict[str, Any]], IntArray]
@@ -93,12 +93,7 @@ def _get_method(method: Any) -> _Runner:
 
 
 def _check_rate(fs: Any) -> float:
-    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
-        raise TypeError(f"fs must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
-    v = float(fs)
-    if not math.isfinite(v) or v < MIN_FS:
-        raise ValueError(f"fs must be a finite sampling rate of at least {MIN_FS:g} Hz, got {fs!r}")
-    return v
+    return check_fs(fs, minimum=MIN_FS)
 
 
 def _as_1d(sig: Any, ndim_ok: tuple[int, ...]) -> FloatArray:
@@ -153,7 +148,7 @@ def detect_rpeaks(sig: Any, fs: float, method: str = DEFAULT_METHOD, **options: 
 
     Args:
         sig: ECG of shape ``(samples,)`` (any unit, mV typically); NaN/inf allowed in part.
-        fs: sampling rate in Hz, at least 50 Hz.
+        fs: sampling rate in Hz, in [50, 100000] Hz (:data:`MIN_FS`, ``FS_MAX``).
         method: one of :func:`list_methods`; ``"ecgsuite"`` (ours, default) follows Pan &
             Tompkins (IEEE TBME 32(3), 1985) with vectorised adaptive thresholds; see the module
             docstring for the classic ones and their papers.
@@ -166,7 +161,7 @@ def detect_rpeaks(sig: Any, fs: float, method: str = DEFAULT_METHOD, **options: 
 
     Raises:
         ValueError: empty or all-NaN signal, 2-D input (use :func:`detect_rpeaks_batch`),
-            ``fs`` below 50 Hz, unknown method or option.
+            ``fs`` outside [50, 100000] Hz, unknown method or option.
         TypeError: ``fs`` not a number, non-numeric signal.
         ImportError: a classic method whose optional extra is missing (names the pip command).
         RuntimeError: a classic library crashed on the input (e.g. BioSPPy's ASI segmenter
@@ -195,7 +190,7 @@ def detect_rpeaks_batch(
     Args:
         sig: shape ``(leads, samples)`` or ``(batch, samples)``; ``(batch, leads, samples)`` gives
             a nested list.
-        fs: sampling rate in Hz, at least 50 Hz.
+        fs: sampling rate in Hz, in [50, 100000] Hz (:data:`MIN_FS`, ``FS_MAX``).
         method, **options: as for :func:`detect_rpeaks`.
 
     Returns:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import check_positive, check_probability
+from .._validation import RPEAK_MIN_FS, check_fs, check_positive, check_probability
 from .api import DEFAULT_METHOD, detect_rpeaks_batch
 
 __all__ = ["ConsensusPeaks", "consensus_rpeaks"]
@@ -73,7 +73,7 @@ def consensus_rpeaks(
     Raises:
         ValueError: a signal that is not ``(leads, samples)`` with 2+ leads, or a bad option.
     """
-    tol = check_positive(tolerance_s, "tolerance_s", units="s") * float(fs)
+    tol = check_positive(tolerance_s, "tolerance_s", units="s") * check_fs(fs, minimum=RPEAK_MIN_FS)
     frac = check_probability(min_fraction, "min_fraction")
     if frac == 0:
         raise ValueError(f"min_fraction must be in (0, 1], got {min_fraction!r}")

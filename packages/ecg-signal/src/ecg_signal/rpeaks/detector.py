@@ -33,7 +33,7 @@ linear-phase, O(n) blocks so that every stage is a whole-array numpy/scipy call:
    beats) or ``small_rr`` (small beats) times the median RR, so beats that fit the rhythm stay.
 
 Every stage is vectorised except two loops over beats (not samples): the search-back over long
-gaps and the sequential T-wave rule. Speed (issue 4: >= 20 M samples/s on one core): steps 1-3
+gaps and the sequential T-wave rule. For speed, steps 1-3
 run over cache-sized chunks (:data:`._fastops.CHUNK` samples, overlapping by the filters' reach, so the
 result does not depend on the chunking), the finite-signal case skips the NaN bridging, and
 the band-passed signal lives in a per-thread buffer reused between calls (up to
@@ -53,6 +53,7 @@ import numpy.typing as npt
 from scipy.ndimage import median_filter, percentile_filter
 from scipy.signal import find_peaks
 
+from ecg_signal._validation import RPEAK_MIN_FS, check_fs
 from ecg_signal.config import config_from
 
 from ._fastops import (
@@ -235,12 +236,16 @@ def ecgsuite_detect(
 
     Args:
         sig: float64 signal of shape ``(samples,)``; NaN/inf allowed (bridged, never detected).
-        fs: sampling rate in Hz (already validated).
+        fs: sampling rate in Hz, in [50, 100000] Hz.
         config: detector parameters.
 
     Returns:
         Sorted unique int64 sample indices of the R-peaks.
+
+    Raises:
+        ValueError: ``fs`` outside [50, 100000] Hz.
     """
+    fs = check_fs(fs, minimum=RPEAK_MIN_FS)
     x, bad = _fill_nonfinite(np.asarray(sig, dtype=np.float64))
     n = x.size
     shift = float(np.median(x[:: max(1, n // 4096)]))
