@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from ecg_models.backbones.resnet import ResNet, ResNetConfig
-from ecg_models.backbones.tresnet import tresnetP_config
+from ecg_models.backbones.tresnet import tresnet_p_config
 from ecg_models.registry import (
     Backbone,
     create_backbone,
@@ -219,7 +219,7 @@ def test_wrong_leads_and_too_short_input() -> None:
 
 
 def test_seed_custom_backbone_example() -> None:
-    cfg = deepcopy(tresnetP_config())
+    cfg = deepcopy(tresnet_p_config())
     assert isinstance(cfg.building_block, list) and isinstance(cfg.attention, list)
     cfg.building_block[1] = "bottleneck"
     cfg.attention[1] = "se"
@@ -233,7 +233,7 @@ def test_seed_custom_backbone_example() -> None:
     out = net.eval()(_x(1, 2000))
     assert tuple(out.shape) == net.compute_output_shape(2000, 1)
     # the default config is untouched
-    assert tresnetP_config().building_block[1] == "basic"
+    assert tresnet_p_config().building_block[1] == "basic"
     # changing a list in place to an invalid value is caught at build time
     cfg.building_block[0] = "nope"
     with pytest.raises(ValueError, match="building_block"):

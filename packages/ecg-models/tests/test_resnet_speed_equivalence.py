@@ -25,7 +25,7 @@ from ecg_models.backbones.resnet import (
     Shortcut,
     _ResidualBlock,
 )
-from ecg_models.backbones.tresnet import tresnetF_config, tresnetP_config
+from ecg_models.backbones.tresnet import tresnet_f_config, tresnet_p_config
 from ecg_models.layers.conv import (
     _INPLACE_ACTIVATIONS,
     ACTIVATIONS,
@@ -243,7 +243,7 @@ def test_identity_shortcut_block_keeps_input() -> None:
     _check_same(block, torch.randn(2, 8, 30))
 
 
-@pytest.mark.parametrize("factory", [tresnetP_config, tresnetF_config])
+@pytest.mark.parametrize("factory", [tresnet_p_config, tresnet_f_config])
 def test_tresnet_matches_out_of_place(factory: object) -> None:
     """The whole TResNet backbone (train mode, batch statistics) equals the old formulas."""
     torch.manual_seed(7)

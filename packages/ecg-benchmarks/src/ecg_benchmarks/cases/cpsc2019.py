@@ -64,14 +64,10 @@ class TrainSettings:
     other augmentations). ``extra_databases`` are databases of ``ECG_SAMPLE_DATA`` whose QRS
     annotations are added to the training windows (those absent are skipped): ludb, mitdb and
     cpsc2021 with their reference annotations, cinc2021 and cpsc2018 (12 leads) labelled by the
-    beats their leads agree on (:func:`ecg_signal.rpeaks.consensus_rpeaks`). Measured on the 10
-    held-out records (8 epochs): 0.56 with cpsc_repeat 4 and the first three databases, 0.66
-    with cpsc_repeat 16, 0.70 with all five and the motion/muscle artefacts of
-    :func:`~ecg_benchmarks.cases._qrs.add_artefacts`.
+    beats their leads agree on (:func:`ecg_signal.rpeaks.consensus_rpeaks`).
     ``threshold`` is the QRS probability above which a segment is a QRS complex.
-    ``lr`` is the one-cycle peak: 3e-3 scored 0.70 (hybrid 0.80) on the held-out records against
-    0.67 (0.73) for 1e-3, but on the synthetic fallback it collapsed to a constant output (loss
-    stuck at 0.55, score 0); 1e-3 scores 0.97 there.
+    ``lr`` is the peak learning rate of the one-cycle schedule. The scores of the alternatives
+    tried (repeats, databases, learning rates) are in the package README's cpsc2019 table.
     ``hybrid_confirm`` and ``hybrid_threshold`` set the network + classic detector hybrid
     (:func:`~ecg_benchmarks.cases._qrs.hybrid_peaks`), reported next to the network alone;
     chosen on the training records."""

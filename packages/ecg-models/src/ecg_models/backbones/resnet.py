@@ -14,8 +14,8 @@ Every stage (``"block i"`` of the config lists) can pick its own building block 
 
 Example:
     >>> from copy import deepcopy
-    >>> from ecg_models.backbones.tresnet import tresnetP_config
-    >>> cfg = deepcopy(tresnetP_config())
+    >>> from ecg_models.backbones.tresnet import tresnet_p_config
+    >>> cfg = deepcopy(tresnet_p_config())
     >>> cfg.building_block[1] = "bottleneck"; cfg.attention[1] = "se"
     >>> cfg.conv_type = "separable"
     >>> net = ResNet(12, cfg)

@@ -33,8 +33,8 @@ linear-phase, O(n) blocks so that every stage is a whole-array numpy/scipy call:
    beats) or ``small_rr`` (small beats) times the median RR, so beats that fit the rhythm stay.
 
 Every stage is vectorised except two loops over beats (not samples): the search-back over long
-gaps and the sequential T-wave rule. For speed, steps 1-3
-run over cache-sized chunks (:data:`._fastops.CHUNK` samples, overlapping by the filters' reach, so the
+gaps and the sequential T-wave rule. For speed, steps 2-3 run over
+cache-sized chunks (:data:`._fastops.CHUNK` samples, overlapping by the filters' reach, so the
 result does not depend on the chunking), the finite-signal case skips the NaN bridging, and
 the band-passed signal lives in a per-thread buffer reused between calls (up to
 :data:`._fastops.SCRATCH_MAX` samples) rather than in fresh multi-MB arrays, whose page faults cost as
@@ -246,11 +246,11 @@ def ecgsuite_detect(
         ValueError: ``fs`` outside [50, 100000] Hz.
     """
     fs = check_fs(fs, minimum=RPEAK_MIN_FS)
-    x, bad = _fill_nonfinite(np.asarray(sig, dtype=np.float64))
+    x, bad = _fill_nonfinite(np.asarray(sig, dtype=np.float64))  # 1. NaN/inf bridged
     n = x.size
     shift = float(np.median(x[:: max(1, n // 4096)]))
 
-    # 1-2. zero-phase band-pass (cascaded short boxcars minus a long one) and the energy of its
+    # 2-3. zero-phase band-pass (cascaded short boxcars minus a long one) and the energy of its
     # slope (squared; its square root is taken at candidates only). The envelope is smooth
     # (integration_s wide): it is computed at ~100 Hz from the mean-pooled squared slope, and
     # candidates are mapped back to the centre of their pooled block.
@@ -273,7 +273,7 @@ def ecgsuite_detect(
     if not top > 0:
         return np.zeros(0, dtype=np.int64)
 
-    # 3. candidates: envelope maxima >= refractory apart, above an adaptive threshold
+    # 4. candidates: envelope maxima >= refractory apart, above an adaptive threshold
     refr = max(1, int(round(config.refractory_s * fs)))
     seg = max(1, int(round(config.segment_s * fs / k)))
     lev2, centres = _levels(env2, seg, config.level_span, config.level_percentile)
@@ -307,7 +307,7 @@ def ecgsuite_detect(
     strong = heights >= thr_c
     beats = cand[strong]
 
-    # 4. search-back over long gaps among weaker candidates
+    # 5. search-back over long gaps among weaker candidates
     if beats.size >= 2 and cand.size > beats.size:
         rr = np.diff(beats)
         size = min(9, rr.size) | 1
@@ -326,7 +326,7 @@ def ecgsuite_detect(
             if added:
                 beats = np.union1d(beats, np.asarray(added, dtype=np.int64))
 
-    # 5. localisation at the band-passed extremum, dominant polarity per neighbourhood
+    # 6. localisation at the band-passed extremum, dominant polarity per neighbourhood
     half = max(1, int(round(config.search_s * fs)))
     win = _rows(bp, beats - half, 2 * half + 1)
     pos = win.max(axis=1)
@@ -340,7 +340,7 @@ def ecgsuite_detect(
     sign = np.where(flip, -sign, sign)
     loc = np.clip(beats - half + np.argmax(win * sign[:, None], axis=1), 0, n - 1)
 
-    # 6. T-wave / double detection rejection on the localised peaks
+    # 7. T-wave / double detection rejection on the localised peaks
     q = max(1, half // 2)
     amp = np.sqrt(_slope2_around(bp, loc, q).max(axis=1))
     out = _reject_close(
@@ -349,7 +349,7 @@ def ecgsuite_detect(
     if bad is not None and out.size:
         out = out[~bad[out]]
     out = _unique_sorted(out)
-    if (config.template_corr > 0 or config.small_amplitude > 0) and out.size >= 4:
+    if (config.template_corr > 0 or config.small_amplitude > 0) and out.size >= 4:  # 8.
         out = _template_check(out, bp, half, config)
     return out
 
