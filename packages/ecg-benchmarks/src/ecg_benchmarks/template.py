@@ -143,6 +143,7 @@ class CaseData:
             list of records...).
         description: one line printed before training (counts of records and items).
         info: anything else the later hooks need (classes, lead names, the split...).
+        metrics: facts of the split reported with the run's metrics (record names, counts).
     """
 
     train: Dataset[Any]
@@ -150,6 +151,7 @@ class CaseData:
     test: Any
     description: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -389,7 +391,7 @@ class Case(Benchmark, Generic[S]):
         evaluation = self.evaluate_model(s, model, data.test)
         self.figures(s, run, evaluation, data)
         best = trainer.best_epoch
-        metrics: dict[str, Any] = dict(evaluation.metrics)
+        metrics: dict[str, Any] = {**data.metrics, **evaluation.metrics}
         metrics.update(
             {
                 "best_epoch": int(best) if best is not None else len(history),

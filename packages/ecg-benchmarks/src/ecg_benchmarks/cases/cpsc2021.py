@@ -31,41 +31,45 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import (
-    TaskTrainer,
-    TrainSettings,
-    _plt,
-    build_datasets,
-    check_device,
-    fit,
-    plot_confusion,
-    resolve_data_dir,
-    save_best_model,
-    train_config,
-)
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, check_finite, register_benchmark
+from ecg_benchmarks.cases._common import TRAIN_AUGMENT, _plt, plot_confusion
 from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
+from ecg_benchmarks.predictions import Prediction, Record
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.template import Case, CaseData, DataSource, Evaluation, TrainSettings
 
 __all__ = ["CPSC2021Benchmark", "CPSC2021Settings", "mask_to_episodes", "check_cpsc2021_folder"]
 
 CLASS_NAMES = ("non-AF", "persistent AF", "paroxysmal AF")
 _LABEL_CLASS = {"N": 0, "AFf": 1, "AFp": 2}
+LEADS = ("I", "II")
 
 
 @dataclass(slots=True)
 class CPSC2021DataSettings:
-    """Data settings (``data.*``): model input rate (Hz), window and overlap (s), RR sequences."""
+    """Data settings (``data.*`` keys).
+
+    Attributes:
+        fs: model input rate in Hz (records are resampled from 200 Hz).
+        window_s: window of the signal model in seconds.
+        overlap_s: overlap of consecutive training windows in seconds.
+        rr_seq_len: RR intervals per item of the RR-LSTM.
+        augment: random scaling, noise and baseline wander on training windows (task main).
+        split_seed: seed of the subject-disjoint split (the 5 sample subjects split into 3
+            training and 2 held-out ones with the default).
+    """
 
     fs: float = 100.0
     window_s: float = 30.0
     overlap_s: float = 15.0
     rr_seq_len: int = 60
     augment: bool = True
-    split_seed: int = 3  # the 5 sample subjects split into 3 training / 2 held-out ones
+    split_seed: int = 3
 
     def __post_init__(self) -> None:
+        for key in ("fs", "window_s", "overlap_s"):
+            check_finite(f"data.{key}", getattr(self, key))
         if not 50 <= self.fs <= 200:
             raise ValueError(f"data.fs must lie in [50, 200] Hz, got {self.fs}")
         if not 2 <= self.window_s <= 300:
@@ -80,7 +84,15 @@ class CPSC2021DataSettings:
 
 @dataclass(slots=True)
 class PostSettings:
-    """Post-processing of the AF probabilities (``post.*``)."""
+    """Post-processing of the AF probabilities (``post.*`` keys).
+
+    Attributes:
+        threshold: AF probability above which a sample (or beat) is AF, in (0, 1).
+        min_af_s: AF runs shorter than this many seconds are dropped.
+        merge_gap_s: AF runs closer than this many seconds are merged.
+        persistent_fraction: a record with AF over more than this fraction of its length
+            becomes one episode over the whole record.
+    """
 
     threshold: float = 0.5
     min_af_s: float = 5.0
@@ -88,6 +100,8 @@ class PostSettings:
     persistent_fraction: float = 0.95
 
     def __post_init__(self) -> None:
+        for key in ("threshold", "min_af_s", "merge_gap_s", "persistent_fraction"):
+            check_finite(f"post.{key}", getattr(self, key))
         if not 0 < self.threshold < 1:
             raise ValueError(f"post.threshold must lie in (0, 1), got {self.threshold}")
         if self.min_af_s < 0 or self.merge_gap_s < 0:
@@ -99,13 +113,19 @@ class PostSettings:
 
 
 @dataclass(slots=True)
-class CPSC2021Settings:
-    """Settings of the cpsc2021 case (``--set task=rr_lstm``...)."""
+class CPSC2021Settings(BenchmarkSettings):
+    """Settings of the cpsc2021 case (``--set task=rr_lstm``...).
 
-    data_dir: str | None = None
+    Attributes:
+        task: main (an ECG_CRNN tags every sample of the two leads) or rr_lstm (an RR_LSTM tags
+            every beat from the RR intervals).
+        data: rates, windows and the split.
+        model: the ECG_CRNN (task main; rr_lstm uses model.rnn_hidden).
+        post: from AF probabilities to episodes.
+        train: optimisation.
+    """
+
     epochs: int = 20
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
     task: Literal["main", "rr_lstm"] = "main"
     data: CPSC2021DataSettings = field(default_factory=CPSC2021DataSettings)
     model: CRNNSettings = field(default_factory=lambda: CRNNSettings(rnn="lstm", attention="none"))
@@ -114,9 +134,7 @@ class CPSC2021Settings:
         default_factory=lambda: TrainSettings(batch_size=16, train_ratio=0.6)
     )
 
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+    def validate(self) -> None:
         if self.task not in ("main", "rr_lstm"):
             raise ValueError(f"task must be main or rr_lstm, got {self.task!r}")
 
@@ -190,18 +208,83 @@ class _LeadsFirst(Dataset[tuple[torch.Tensor, ...]]):
         return (x.transpose(0, 1), *rest)
 
 
-class CPSC2021Benchmark(Benchmark):
+@dataclass(slots=True)
+class CPSC2021Test:
+    """Held-out records: the reader and the record names scored."""
+
+    reader: Any
+    records: list[str]
+
+
+@torch.no_grad()
+def af_mask(
+    s: CPSC2021Settings,
+    model: Any,
+    signal: npt.NDArray[np.float32],
+    fs: float,
+    beats: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Per-sample AF decision of a whole record at its own rate ``fs``.
+
+    Args:
+        s: the settings (task, data.fs, data.window_s, post.threshold).
+        model: the trained model (ECG_CRNN tagger or RR_LSTM).
+        signal: ``(2, samples)`` in mV at ``fs`` (task main).
+        fs: the record's sampling rate in Hz.
+        beats: R peaks in samples at ``fs`` (task rr_lstm).
+    """
+    from ecg_data.datasets.base import PreprocCfg, apply_preproc, fix_length
+    from ecg_signal import resample
+
+    n = signal.shape[-1]
+    device = next(model.parameters()).device
+    model.eval()
+    mask = np.zeros(n, dtype=bool)
+    if s.task == "rr_lstm":
+        if beats.size < 2:
+            return mask
+        rr = torch.from_numpy((np.diff(beats) / fs).astype(np.float32))[None, :, None]
+        prob = torch.sigmoid(model(rr.to(device)).float())[0, :, 0].cpu().numpy()
+        for k in np.flatnonzero(prob >= s.post.threshold):
+            mask[beats[k] : beats[k + 1] + 1] = True
+        return mask
+    target = float(s.data.fs)
+    x = resample(signal, fs, target).astype(np.float32) if fs != target else signal
+    length = int(round(s.data.window_s * target))
+    total = x.shape[-1]
+    prob = np.zeros(total, dtype=np.float32)
+    starts = list(range(0, max(total - length, 0) + 1, length))
+    if starts[-1] + length < total:
+        starts.append(total - length)
+    preproc = PreprocCfg(bandpass=(0.5, 45.0))
+    for a in starts:
+        window, _ = fix_length(apply_preproc(x[:, a : a + length], target, preproc), length)
+        out = torch.sigmoid(model(torch.from_numpy(window)[None].to(device)).float())
+        part = out[0, :, 0].cpu().numpy()[: max(0, min(length, total - a))]
+        prob[a : a + part.size] = part
+    pos = np.clip(np.floor(np.arange(n) * target / fs).astype(np.int64), 0, max(total - 1, 0))
+    return np.asarray(prob[pos] >= s.post.threshold)
+
+
+@register_benchmark
+class CPSC2021Benchmark(Case[CPSC2021Settings]):
     """Paroxysmal AF detection on CPSC 2021, scored with the official CPSC2021 score."""
 
     name: ClassVar[str] = "cpsc2021"
     summary: ClassVar[str] = (
         "paroxysmal AF episodes (CPSC 2021), CRNN tagger or RR-LSTM, official CPSC2021 score"
     )
+    settings_class = CPSC2021Settings
+    database: ClassVar[str] = "cpsc2021"
+    label: ClassVar[str] = "CPSC 2021"
+    download_hint: ClassVar[str] = "download https://physionet.org/content/cpsc2021/1.0.0/"
+    validation_metric: ClassVar[str] = "af_f1"
+    item_arities: ClassVar[tuple[int, ...]] = (3,)
 
-    def default_settings(self) -> CPSC2021Settings:
-        return CPSC2021Settings()
+    def check_folder(self, path: Path) -> str | None:
+        return check_cpsc2021_folder(path)
 
-    def _datasets(self, s: CPSC2021Settings, path: Path) -> tuple[Any, Any]:
+    def _dataset(self, s: CPSC2021Settings, path: Path, training: bool, **extra: Any) -> Any:
         from ecg_data.datasets.cpsc2021 import CPSC2021Dataset, CPSC2021TrainConfig
 
         d = s.data
@@ -215,18 +298,46 @@ class CPSC2021Benchmark(Benchmark):
             "rr_overlap": d.rr_seq_len // 2,
             "seed": d.split_seed,
             "train_ratio": s.train.train_ratio,
+            **extra,
         }
-        augment = d.augment and s.task == "main"
-        return build_datasets(
-            CPSC2021Dataset,
-            CPSC2021TrainConfig,
-            kwargs,
-            augment=augment,
-            path=path,
-            what="the CPSC2021 dataset",
-        )
+        if training and d.augment and s.task == "main":
+            kwargs["augment"] = dict(TRAIN_AUGMENT)
+        try:
+            return CPSC2021Dataset(CPSC2021TrainConfig(**kwargs), training=training)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BenchmarkError(f"cannot build the CPSC2021 dataset from {path}: {exc}") from exc
 
-    def _model(self, s: CPSC2021Settings) -> Any:
+    def load_data(self, settings: CPSC2021Settings, source: DataSource) -> CaseData:
+        s = settings
+        assert source.path is not None
+        path = source.path
+        train_set = self._dataset(s, path, True)
+        held = self._dataset(s, path, False)
+        records = list(held.records)
+        cap = s.train.max_records
+        train_part: Any = train_set
+        if cap:
+            keep = set(train_set.records[:cap])
+            train_part = Subset(
+                train_set, [i for i, (r, _) in enumerate(train_set.segments) if r in keep]
+            )
+            records = records[: max(2, cap // 2)]
+        if not records or len(train_part) == 0:
+            raise BenchmarkError(f"too few CPSC 2021 subjects in {path} for a train/held-out split")
+        val_recs, test_recs = records[0::2], records[1::2] or records[0::2]
+        val_items = [i for i, (r, _) in enumerate(held.segments) if r in set(val_recs)]
+        val_set: Any = Subset(held, val_items) if val_items else None
+        if s.task == "rr_lstm":
+            train_part = _LeadsFirst(train_part)
+            val_set = _LeadsFirst(val_set) if val_set is not None else None
+        description = (
+            f"({s.task}) {len(train_set.records)} train records ({len(train_part)} items), "
+            f"{len(val_recs)} validation, {len(test_recs)} test records from {path}"
+        )
+        return CaseData(train_part, val_set, CPSC2021Test(held.reader, test_recs), description)
+
+    def build_model(self, settings: CPSC2021Settings, data: CaseData) -> torch.nn.Module:
+        s = settings
         if s.task == "rr_lstm":
             from ecg_models.models.rr_lstm import RR_LSTM, RRLSTMConfig
 
@@ -242,124 +353,55 @@ class CPSC2021Benchmark(Benchmark):
 
         return ECG_CRNN(["af"], 2, model.config)
 
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        s: CPSC2021Settings = settings
-        check_device(s.device)
-        path = resolve_data_dir(
-            s.data_dir,
-            "cpsc2021",
-            "CPSC 2021",
-            check_cpsc2021_folder,
-            "download https://physionet.org/content/cpsc2021/1.0.0/",
-        )
-        train_set, held = self._datasets(s, path)
-        records = list(held.records)
-        cap = s.train.max_records
-        train_part: Any = train_set
-        if cap:
-            keep = set(train_set.records[:cap])
-            train_part = Subset(
-                train_set, [i for i, (r, _) in enumerate(train_set.segments) if r in keep]
-            )
-            records = records[: max(2, cap // 2)]
-        if not records or len(train_part) == 0:
-            raise BenchmarkError(f"too few CPSC 2021 subjects in {path} for a train/held-out split")
-        val_recs, test_recs = records[0::2], records[1::2] or records[0::2]
-        val_items = [i for i, (r, _) in enumerate(held.segments) if r in set(val_recs)]
-        print(
-            f"cpsc2021 ({s.task}): {len(train_set.records)} train records "
-            f"({len(train_part)} items), {len(val_recs)} val, {len(test_recs)} test records",
-            flush=True,
-        )
-        torch.manual_seed(s.seed)
-        model = self._model(s)
+    def loss(
+        self, settings: CPSC2021Settings, trainer: Any, batch: tuple[torch.Tensor, ...]
+    ) -> torch.Tensor:
+        from ecg_train import masked_bce_with_logits
 
-        rr = s.task == "rr_lstm"
+        x, y, w = batch
+        logits = trainer.forward(x.transpose(1, 2) if settings.task == "rr_lstm" else x).float()
+        return masked_bce_with_logits(logits, y, w)
 
-        def loss_fn(trainer: Any, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            x, y, w = batch
-            logits = trainer.forward(x.transpose(1, 2) if rr else x).float()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                logits, y, weight=w, reduction="sum"
-            )
-            return loss / w.sum().clamp_min(1.0)
+    def validate(
+        self, settings: CPSC2021Settings, model: torch.nn.Module, loader: DataLoader[Any]
+    ) -> dict[str, float]:
+        tp = fp = fn = 0.0
+        device = next(model.parameters()).device
+        for x, y, w in loader:
+            x = x.transpose(1, 2) if settings.task == "rr_lstm" else x
+            p = torch.sigmoid(model(x.to(device)).float()).cpu()
+            pred, true, valid = p >= settings.post.threshold, y > 0.5, w > 0
+            tp += float((pred & true & valid).sum())
+            fp += float((pred & ~true & valid).sum())
+            fn += float((~pred & true & valid).sum())
+        return {"af_f1": 2 * tp / max(2 * tp + fp + fn, 1.0)}
 
-        def eval_fn(trainer: Any, loader: DataLoader[Any]) -> dict[str, float]:
-            tp = fp = fn = 0.0
-            for x, y, w in loader:
-                x = x.transpose(1, 2) if rr else x
-                p = torch.sigmoid(trainer.model(x.to(trainer.device)).float()).cpu()
-                pred, true, valid = p >= s.post.threshold, y > 0.5, w > 0
-                tp += float((pred & true & valid).sum())
-                fp += float((pred & ~true & valid).sum())
-                fn += float((~pred & true & valid).sum())
-            return {"val_af_f1": 2 * tp / max(2 * tp + fp + fn, 1.0)}
+    def eval_data(self, settings: CPSC2021Settings, source: DataSource) -> CPSC2021Test:
+        from ecg_data import CPSC2021, ReaderError
 
-        tcfg = train_config(
-            s.train,
-            epochs=s.epochs,
-            device=s.device,
-            seed=s.seed,
-            run=run,
-            monitor="val_af_f1",
-            progress=options.progress,
-        )
-        val_set: Any = Subset(held, val_items) if val_items else None
-        if rr:
-            train_part = _LeadsFirst(train_part)
-            val_set = _LeadsFirst(val_set) if val_set is not None else None
-        trainer = TaskTrainer.create(model, tcfg, train_part, val_set, loss_fn, eval_fn, (3,))
-        history = fit(trainer, run, options, self.name)
-        if not trainer.is_main_process:
-            return {"summary": f"cpsc2021: rank {trainer.rank} done"}
-        return self._evaluate(s, trainer.model, held, test_recs, run, history, trainer.best_epoch)
+        assert source.path is not None
+        try:
+            reader = CPSC2021(source.path)
+            return CPSC2021Test(reader, list(reader.all_records))
+        except ReaderError as exc:
+            raise BenchmarkError(
+                f"cannot read the CPSC2021 records of {source.path}: {exc}"
+            ) from exc
 
-    # ---------------------------------------------------------------- evaluation
-    @torch.no_grad()
-    def _record_mask(
-        self, s: CPSC2021Settings, model: Any, held: Any, rec: str, ref: dict[str, Any]
-    ) -> npt.NDArray[np.bool_]:
-        """Per-sample AF prediction of a whole record at its own sampling rate."""
-        n, src_fs = ref["len_sig"], ref["fs"]
-        model.eval()
-        if s.task == "rr_lstm":
-            beats = ref["beats"]
-            mask = np.zeros(n, dtype=bool)
-            if beats.size < 2:
-                return mask
-            rr = torch.from_numpy((np.diff(beats) / src_fs).astype(np.float32))[None, :, None]
-            prob = torch.sigmoid(model(rr.to(s.device)).float())[0, :, 0].cpu().numpy()
-            for k, af in enumerate(prob >= s.post.threshold):
-                if af:
-                    mask[beats[k] : beats[k + 1] + 1] = True
-            return mask
-        items = [i for i, (r, _) in enumerate(held.segments) if r == rec]
-        parts = []
-        for i in items:
-            x = held[i][0][None].to(s.device)
-            parts.append(torch.sigmoid(model(x).float())[0, :, 0].cpu().numpy())
-        prob = np.concatenate(parts) if parts else np.zeros(0)
-        pos = np.clip(np.floor(np.arange(n) * s.data.fs / src_fs).astype(np.int64), 0, None)
-        prob = prob[np.clip(pos, 0, max(prob.size - 1, 0))] if prob.size else np.zeros(n)
-        return np.asarray(prob >= s.post.threshold)
-
-    def _evaluate(
-        self,
-        s: CPSC2021Settings,
-        model: Any,
-        held: Any,
-        test_recs: list[str],
-        run: RunDir,
-        history: list[dict[str, Any]],
-        best_epoch: int | None,
-    ) -> dict[str, Any]:
+    def evaluate_model(
+        self, settings: CPSC2021Settings, model: torch.nn.Module, test: Any
+    ) -> Evaluation:
         from ecg_train.metrics.cpsc2021 import cpsc2021_record_score, cpsc2021_score
 
+        s = settings
+        if not isinstance(test, CPSC2021Test):
+            raise TypeError(f"expected a CPSC2021Test, got {type(test).__name__}")
         scores, per_record, examples = [], {}, []
         confusion = np.zeros((3, 3))
-        for rec in test_recs:
-            ref = _reference(held.reader, rec)
-            mask = self._record_mask(s, model, held, rec, ref)
+        for rec in test.records:
+            ref = _reference(test.reader, rec)
+            signal = test.reader.load_data(rec, leads=list(LEADS))
+            mask = af_mask(s, model, signal, ref["fs"], ref["beats"])
             episodes = mask_to_episodes(mask, ref["fs"], s.post)
             sc = cpsc2021_record_score(
                 episodes,
@@ -373,52 +415,71 @@ class CPSC2021Benchmark(Benchmark):
             per_record[rec] = sc.u
             confusion[sc.class_true, sc.class_pred] += 1
             examples.append((rec, ref, mask, episodes))
+        if not scores:
+            raise BenchmarkError("cpsc2021: no record to evaluate")
         score = cpsc2021_score(scores)
-        plot_confusion(
-            run,
-            confusion,
-            list(CLASS_NAMES),
-            "confusion.png",
-            "Record classes on the test records (non-AF / persistent / paroxysmal AF)",
-        )
-        self._plot_examples(run, held, examples[:3])
-        model_file = save_best_model(model, run)
         metrics: dict[str, Any] = {
             "cpsc2021_score": score,
             "task": s.task,
             "record_class_accuracy": float(np.trace(confusion) / max(confusion.sum(), 1)),
             "per_record_u": per_record,
-            "epochs_run": len(history),
-            "best_epoch": best_epoch or len(history),
-            "n_test_records": len(test_recs),
+            "n_test_records": len(test.records),
         }
-        if model_file is not None:
-            metrics["model_file"] = model_file
-        metrics["summary"] = (
-            f"cpsc2021 ({s.task}): CPSC2021 score {score:.4f} on {len(test_recs)} held-out "
-            f"records (record class accuracy {metrics['record_class_accuracy']:.2f}; best 2.0)"
+        summary = (
+            f"cpsc2021 ({s.task}): CPSC2021 score {score:.4f} on {len(test.records)} held-out "
+            f"records (record class accuracy {metrics['record_class_accuracy']:.2f}; higher is "
+            "better: a perfect record scores 1 + 2 x its number of AF episodes)"
         )
-        return metrics
+        return Evaluation(metrics, summary, {"confusion": confusion, "examples": examples[:3]})
 
-    @staticmethod
-    def _plot_examples(run: RunDir, held: Any, examples: list[Any]) -> None:
-        plt = _plt()
-        k = max(1, len(examples))
-        fig, axes = plt.subplots(k, 1, figsize=(11, 2.2 * k), squeeze=False)
-        for row, (rec, ref, mask, episodes) in enumerate(examples):
-            ax = axes[row][0]
-            fs = ref["fs"]
-            t = np.arange(ref["len_sig"]) / fs
-            ax.fill_between(t, 0.55, 1.0, where=ref["af_mask"], color="tab:red", alpha=0.5)
-            ax.fill_between(t, 0.0, 0.45, where=mask, color="tab:blue", alpha=0.5)
-            for a, b in episodes:
-                ax.axvspan(a / fs, b / fs, ymin=0, ymax=0.45, fill=False, ec="k", lw=0.6)
-            ax.set_yticks([0.22, 0.78], ["predicted AF", "true AF"], fontsize=8)
-            ax.set_title(f"record {rec} ({CLASS_NAMES[ref['class_true']]})", fontsize=9)
-            ax.set_xlabel("time (s)", fontsize=8)
-        fig.tight_layout()
-        fig.savefig(
-            add_figure(run, "examples.png", "Test records: true and predicted AF episodes"),
-            dpi=90,
+    def figures(
+        self, settings: CPSC2021Settings, run: RunDir, evaluation: Evaluation, data: CaseData
+    ) -> None:
+        plot_confusion(
+            run,
+            evaluation.details["confusion"],
+            list(CLASS_NAMES),
+            "confusion.png",
+            "Record classes on the test records (non-AF / persistent / paroxysmal AF)",
         )
-        plt.close(fig)
+        _plot_examples(run, evaluation.details["examples"])
+
+    def predict_record(self, settings: CPSC2021Settings, model: Any, record: Record) -> Prediction:
+        """AF episodes of one record (its first two leads, or I and II by name); the RR-LSTM
+        reads the R peaks of ecg-signal's detector."""
+        from ecg_benchmarks.cases._multilabel import select_leads
+        from ecg_signal.rpeaks import detect_rpeaks
+
+        sig = (
+            select_leads(record, LEADS) if record.signal.shape[0] != 2 else record.signal
+        ).astype(np.float32)
+        beats = np.asarray(detect_rpeaks(sig[0], record.fs), dtype=np.int64)
+        mask = af_mask(settings, model, sig, record.fs, beats)
+        episodes = mask_to_episodes(mask, record.fs, settings.post)
+        return Prediction(
+            beats={"N": beats},
+            episodes={"AFIB": [(int(a), int(b)) for a, b in episodes]},
+        )
+
+
+def _plot_examples(run: RunDir, examples: list[Any]) -> None:
+    plt = _plt()
+    k = max(1, len(examples))
+    fig, axes = plt.subplots(k, 1, figsize=(11, 2.2 * k), squeeze=False)
+    for row, (rec, ref, mask, episodes) in enumerate(examples):
+        ax = axes[row][0]
+        fs = ref["fs"]
+        t = np.arange(ref["len_sig"]) / fs
+        ax.fill_between(t, 0.55, 1.0, where=ref["af_mask"], color="tab:red", alpha=0.5)
+        ax.fill_between(t, 0.0, 0.45, where=mask, color="tab:blue", alpha=0.5)
+        for a, b in episodes:
+            ax.axvspan(a / fs, b / fs, ymin=0, ymax=0.45, fill=False, ec="k", lw=0.6)
+        ax.set_yticks([0.22, 0.78], ["predicted AF", "true AF"], fontsize=8)
+        ax.set_title(f"record {rec} ({CLASS_NAMES[ref['class_true']]})", fontsize=9)
+        ax.set_xlabel("time (s)", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(
+        add_figure(run, "examples.png", "Test records: true and predicted AF episodes"),
+        dpi=90,
+    )
+    plt.close(fig)
