@@ -36,6 +36,23 @@ def sample_data() -> Path:
     return _sample_data_dir()
 
 
+_CONFORMANCE_DEFAULT = ROOT.parent / "shared" / "conformance"
+
+
+@pytest.fixture(scope="session")
+def conformance_data() -> Path:
+    """Other projects' reader test files (``ECG_CONFORMANCE_DATA``, default
+    ``../shared/conformance``): skip when absent, fail under ``CI=true``."""
+    value = os.environ.get("ECG_CONFORMANCE_DATA")
+    path = Path(value) if value else _CONFORMANCE_DEFAULT
+    if not path.is_dir():
+        reason = f"conformance files not found: ECG_CONFORMANCE_DATA={value!r}, default {path}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " (CI=true: the conformance folder is required)")
+        pytest.skip(reason)
+    return path
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

@@ -16,7 +16,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["WFDBHeader", "parse_wfdb_header", "read_wfdb_header"]
+__all__ = [
+    "WFDBHeader",
+    "parse_wfdb_header",
+    "read_wfdb_header",
+    "BYTES_PER_SAMPLE",
+    "infer_sig_len",
+    "check_mat_v4",
+]
+
+#: Bytes per sample of the WFDB binary formats (wfdb's ``BYTES_PER_SAMPLE``); the FLAC formats
+#: (508, 516, 524) are compressed and have no fixed size.
+BYTES_PER_SAMPLE: dict[str, float] = {
+    "8": 1,
+    "16": 2,
+    "24": 3,
+    "32": 4,
+    "61": 2,
+    "80": 1,
+    "160": 2,
+    "212": 1.5,
+    "310": 4 / 3,
+    "311": 4 / 3,
+}
+#: MATLAB v4 precision code (the ``P`` digit of ``MOPT``) of each WFDB format stored in ``.mat``.
+_MAT_PRECISION: dict[str, int] = {"8": 5, "16": 3, "32": 2}
 
 # wfdb.io._header.SIGNAL_SPECS "read_default" column, and the type of each field.
 _SIGNAL_INT = ("samps_per_frame", "skew", "byte_offset", "baseline")
@@ -160,10 +184,70 @@ def read_wfdb_header(stem: str | os.PathLike[str]) -> Any:
         OSError: the file cannot be read. ValueError: malformed header.
     """
     path = Path(stem)
-    text = path.with_name(path.name + ".hea").read_text(encoding="ascii", errors="ignore")
+    raw = path.with_name(path.name + ".hea").read_bytes()
+    # UTF-8 (else Latin-1), so that a unit such as "µV" stays itself: wfdb drops the bytes it
+    # cannot read as ASCII and would make it "V"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
     hdr = parse_wfdb_header(text)
     if hdr is not None:
         return hdr
     import wfdb
 
     return wfdb.rdheader(str(path))
+
+
+def infer_sig_len(path: Path, fmt: str, samps_per_frame: int, byte_offset: int) -> int:
+    """Signal length (frames) of a header without one, from the signal file's size, as
+    ``wfdb.rdrecord`` works it out: ``(size - byte_offset) / (bytes per sample * samples per
+    frame)``, rounded down.
+
+    Raises:
+        ValueError: a format without a fixed sample size (FLAC).
+        OSError: the file cannot be read.
+    """
+    if fmt not in BYTES_PER_SAMPLE:
+        raise ValueError(f"format {fmt} has no fixed sample size: the signal length must be given")
+    size = path.stat().st_size
+    return int((size - byte_offset) / (BYTES_PER_SAMPLE[fmt] * samps_per_frame))
+
+
+def check_mat_v4(path: Path, fmt: str, rows: int, cols: int, byte_offset: int) -> str | None:
+    """Check that ``path`` is the MATLAB v4 matrix a WFDB ``.mat`` record holds: variable
+    ``val``, little-endian, real, of the header's format and of shape ``(rows, cols)`` = (samples
+    per frame of all signals in the file, frames), whose data begin at the header's byte offset.
+
+    Returns:
+        ``None`` when it is, else what differs (a variable's content is never quoted).
+    """
+    import struct
+
+    with open(path, "rb") as fh:
+        head = fh.read(20)
+        if len(head) < 20:
+            return "file shorter than a MATLAB v4 matrix header (20 bytes)"
+        mopt, mrows, ncols, imagf, namlen = struct.unpack("<5i", head)
+        name = fh.read(max(0, min(namlen, 64)))
+    if mopt < 0 or mopt >= 1000 or mopt % 10 != 0:
+        return (
+            "not a little-endian MATLAB v4 numeric matrix (a MATLAB v5 file, or another "
+            "byte order or matrix type)"
+        )
+    var = name.split(b"\x00", 1)[0].decode("ascii", "replace")
+    if var != "val":
+        return f"MATLAB variable is named {var[:32]!r}, the WFDB header expects 'val'"
+    precision = (mopt // 10) % 10
+    if fmt in _MAT_PRECISION and precision != _MAT_PRECISION[fmt]:
+        return f"MATLAB v4 precision code {precision} does not match WFDB format {fmt}"
+    if imagf:
+        return "MATLAB matrix 'val' is complex"
+    if (mrows, ncols) != (rows, cols):
+        return (
+            f"MATLAB matrix 'val' has shape ({mrows}, {ncols}) but the header implies "
+            f"({rows} signals, {cols} samples)"
+        )
+    if 20 + namlen != byte_offset:
+        return f"data begin at byte {20 + namlen}, the header says byte offset {byte_offset}"
+    return None

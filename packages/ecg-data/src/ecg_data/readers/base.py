@@ -15,7 +15,6 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,10 +33,27 @@ __all__ = [
     "default_cache_dir",
     "UNITS_SCALE",
     "DATA_FORMATS",
+    "voltage_scale",
 ]
 
-#: Multiplier from mV to each accepted unit.
-UNITS_SCALE: dict[str, float] = {"mv": 1.0, "uv": 1000.0, "μv": 1000.0, "v": 1e-3}
+#: Multiplier from mV to each accepted voltage unit (keys lower-case; ``μ`` is the Greek mu,
+#: ``µ`` the micro sign).
+UNITS_SCALE: dict[str, float] = {
+    "v": 1e-3,
+    "mv": 1.0,
+    "uv": 1e3,
+    "μv": 1e3,
+    "µv": 1e3,
+    "nv": 1e6,
+}
+
+
+def voltage_scale(unit: str) -> float | None:
+    """Multiplier from mV to ``unit`` (``"V"``, ``"mV"``, ``"uV"``/``"μV"``/``"µV"``, ``"nV"``,
+    any case), or ``None`` when ``unit`` is not a voltage (``"mmHg"``, ``"bpm"``, ``"NU"``...)."""
+    return UNITS_SCALE.get(unit.strip().lower())
+
+
 #: Accepted ``data_format`` values mapped to whether the leads axis comes first.
 DATA_FORMATS: dict[str, bool] = {
     "channel_first": True,
@@ -102,7 +118,8 @@ def default_cache_dir() -> Path:
 def resample_signal(
     sig: npt.NDArray[np.floating[Any]], fs_in: float, fs_out: float
 ) -> npt.NDArray[np.float32]:
-    """Resample along the last axis with a polyphase FIR filter (``scipy.signal.resample_poly``).
+    """Resample along the last axis: :func:`ecg_signal.resample` (the suite's one resampler), as
+    float32.
 
     Args:
         sig: array of shape (..., samples).
@@ -110,18 +127,15 @@ def resample_signal(
         fs_out: wanted sampling frequency in Hz.
 
     Returns:
-        float32 array of shape (..., round(samples * fs_out / fs_in)).
+        float32 array of shape (..., ceil(samples * up / down)), ``(up, down)`` from
+        :func:`ecg_signal.preprocess.resample_ratio`.
     """
     if fs_in == fs_out:
         return np.asarray(sig, dtype=np.float32)
-    from scipy.signal import resample_poly
+    from ecg_signal import resample
 
-    frac = Fraction(fs_out / fs_in).limit_denominator(1000)
-    out = resample_poly(
-        np.asarray(sig, dtype=np.float64), frac.numerator, frac.denominator, axis=-1
-    )
-    n_out = int(round(sig.shape[-1] * fs_out / fs_in))
-    return np.ascontiguousarray(out[..., :n_out], dtype=np.float32)
+    out = resample(np.asarray(sig, dtype=np.float32), fs_in, fs_out)
+    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 def _check_int(value: Any, name: str) -> int:
@@ -170,6 +184,8 @@ class ECGReader(ABC):
         self._record_set: set[str] = set()
         self._metadata: pd.DataFrame | None = None
         self._headers: dict[str, tuple[float, tuple[str, ...], int]] = {}
+        #: records left out of :attr:`metadata` -> why (filled when the metadata is built).
+        self.unreadable: dict[str, str] = {}
 
     # ------------------------------------------------------------------ to implement
     @abstractmethod
@@ -201,6 +217,25 @@ class ECGReader(ABC):
     @abstractmethod
     def load_ann(self, rec: str) -> Any:
         """Annotations of ``rec``; the type depends on the database."""
+
+    def _native_units(self, rec: str) -> tuple[str, ...]:
+        """Physical unit of each signal :meth:`_read` returns (``"mV"`` unless overridden)."""
+        return ("mV",) * len(self._header(rec)[1])
+
+    def _inside(self, path: Path) -> Path:
+        """``path`` itself, after checking that it does not lead out of ``db_dir`` (a link to a
+        file elsewhere is refused, never followed).
+
+        Raises:
+            ReaderError: ``path`` resolves outside ``db_dir``.
+        """
+        if not path.resolve().is_relative_to(self.db_dir):
+            raise ReaderError(
+                path,
+                "is a link to a file outside the database folder; links out of db_dir are "
+                "not followed",
+            )
+        return path
 
     # ------------------------------------------------------------------ records
     @property
@@ -257,15 +292,41 @@ class ECGReader(ABC):
         """Number of samples of ``rec`` (at its own fs)."""
         return self._header(self._check_rec(rec))[2]
 
+    def get_units(
+        self,
+        rec: str | int,
+        leads: str | int | Sequence[str | int] | None = None,
+        units: str = "mV",
+    ) -> list[str]:
+        """Unit of each row :meth:`load_data` returns for the same ``leads`` and ``units``: the
+        requested voltage unit for a voltage signal, the signal's own unit (``"mmHg"``,
+        ``"bpm"``, ``"NU"``...) for any other."""
+        rec = self._check_rec(rec)
+        if not isinstance(units, str) or voltage_scale(units) is None:
+            raise ValueError(f"units must be one of ['V', 'mV', 'uV', 'μV', 'nV'], got {units!r}")
+        native = self._native_units(rec)
+        return [
+            units if voltage_scale(native[c]) is not None else native[c]
+            for c in self._resolve_leads(rec, leads)
+        ]
+
     # ------------------------------------------------------------------ metadata
     @property
     def metadata(self) -> pd.DataFrame:
         """One row per record (index ``record``): path, fs, n_leads, duration_s, subject, labels
-        and the database's split/fold columns when it defines them."""
+        and the database's split/fold columns when it defines them.
+
+        A record whose header cannot be read is left out with a warning naming it; ``unreadable``
+        maps each such record to the reason."""
         if self._metadata is None:
             rows = []
+            self.unreadable = {}
             for rec in self.all_records:
-                fs, leads, siglen = self._header(rec)
+                try:
+                    fs, leads, siglen = self._header(rec)
+                except ReaderError as exc:
+                    self.unreadable[rec] = str(exc)
+                    continue
                 row: dict[str, Any] = {
                     "record": rec,
                     "path": str(self.record_path(rec)),
@@ -279,6 +340,16 @@ class ECGReader(ABC):
                 rows.append(row)
             cols = ["record", "path", "fs", "n_leads", "duration_s", "subject", "labels"]
             self._metadata = pd.DataFrame(rows, columns=None if rows else cols).set_index("record")
+            if self.unreadable:
+                import warnings
+
+                names = ", ".join(f"{r} ({e})" for r, e in list(self.unreadable.items())[:5])
+                more = len(self.unreadable) - 5
+                warnings.warn(
+                    f"{len(self.unreadable)} record(s) left out of the metadata, unreadable: "
+                    f"{names}{f' and {more} more' if more > 0 else ''} (see .unreadable)",
+                    stacklevel=2,
+                )
         return self._metadata.copy()
 
     # ------------------------------------------------------------------ data
@@ -328,7 +399,9 @@ class ECGReader(ABC):
             leads: lead names or indices; all leads when ``None``.
             sampfrom: first sample (at the record's own fs), inclusive.
             sampto: last sample (exclusive); the record end when ``None``.
-            units: ``"mV"``, ``"uV"``/``"μV"`` or ``"V"``.
+            units: ``"V"``, ``"mV"``, ``"uV"``/``"μV"`` or ``"nV"``: the unit of every voltage
+                signal. A signal in another unit (``"mmHg"``, ``"NU"``...) is returned in its
+                own unit, never relabelled; :meth:`get_units` names the unit of each row.
             fs: resample to this frequency in Hz when it differs from the record's.
             data_format: ``"channel_first"`` -> (leads, samples), ``"channel_last"`` -> (samples, leads).
 
@@ -340,8 +413,8 @@ class ECGReader(ABC):
             ValueError / TypeError: bad ``units``, ``fs`` or ``data_format``.
         """
         rec = self._check_rec(rec)
-        if not isinstance(units, str) or units.lower() not in UNITS_SCALE:
-            raise ValueError(f"units must be one of ['mV', 'uV', 'μV', 'V'], got {units!r}")
+        if not isinstance(units, str) or voltage_scale(units) is None:
+            raise ValueError(f"units must be one of ['V', 'mV', 'uV', 'μV', 'nV'], got {units!r}")
         if not isinstance(data_format, str) or data_format.lower() not in DATA_FORMATS:
             raise ValueError(
                 f"data_format must be one of {list(DATA_FORMATS)}, got {data_format!r}"
@@ -369,9 +442,15 @@ class ECGReader(ABC):
                 self.record_path(rec),
                 f"read {data.shape} samples but expected {(len(channels), stop - start)} (file truncated?)",
             )
-        scale = UNITS_SCALE[units.lower()]
-        if scale != 1.0:
-            data = data * np.float32(scale)
+        target = voltage_scale(units) or 1.0
+        native = self._native_units(rec)
+        factors = []
+        for c in channels:
+            own = voltage_scale(native[c])
+            # own unit -> mV is 1 / own; mV -> target is target
+            factors.append(1.0 if own is None else target / own)
+        if any(f != 1.0 for f in factors):
+            data = data * np.asarray(factors, dtype=np.float32)[:, None]
         if fs is not None and float(fs) != rec_fs:
             data = resample_signal(data, rec_fs, float(fs))
         data = np.ascontiguousarray(data, dtype=np.float32)

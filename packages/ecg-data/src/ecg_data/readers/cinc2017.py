@@ -55,7 +55,7 @@ class CINC2017(ECGReader):
         return sorted(p.stem for p in self._data_dir().glob("*.mat"))
 
     def record_path(self, rec: str) -> Path:
-        return self._data_dir() / f"{rec}.mat"
+        return self._inside(self._data_dir() / f"{self._check_rec(rec)}.mat")
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         path = self.record_path(rec)

@@ -67,8 +67,7 @@ class CPSC2018(ECGReader):
         return sorted(self._paths)
 
     def record_path(self, rec: str) -> Path:
-        self.all_records  # noqa: B018
-        return self._paths[rec]
+        return self._inside(self._paths[self._check_rec(rec)])
 
     def _load(self, rec: str) -> tuple[npt.NDArray[np.float32], float | None, str | None]:
         if rec in self._struct:

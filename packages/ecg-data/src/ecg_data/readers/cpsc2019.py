@@ -70,12 +70,12 @@ class CPSC2019(ECGReader):
         return sorted(p.stem for p in self._data_dir().glob("data_*.mat") if _REC.match(p.stem))
 
     def record_path(self, rec: str) -> Path:
-        return self._data_dir() / f"{rec}.mat"
+        return self._inside(self._data_dir() / f"{self._check_rec(rec)}.mat")
 
     def ann_path(self, rec: str | int) -> Path:
         """Path of the R-peak reference file of ``rec``."""
         rec = self._check_rec(rec)
-        return self._ref_dir() / f"R_{rec.split('_', 1)[1]}.mat"
+        return self._inside(self._ref_dir() / f"R_{rec.split('_', 1)[1]}.mat")
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         path = self.record_path(rec)

@@ -62,12 +62,12 @@ class CPSC2020(ECGReader):
         return sorted(p.stem for p in self._dir("data").glob("A*.mat") if _REC.match(p.stem))
 
     def record_path(self, rec: str) -> Path:
-        return self._dir("data") / f"{rec}.mat"
+        return self._inside(self._dir("data") / f"{self._check_rec(rec)}.mat")
 
     def ann_path(self, rec: str | int) -> Path:
         """Path of the reference file ``R<nn>.mat`` of ``rec``."""
         rec = self._check_rec(rec)
-        return self._dir("ref") / f"R{rec[1:]}.mat"
+        return self._inside(self._dir("ref") / f"R{rec[1:]}.mat")
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         from ecg_data.readers.cpsc2019 import load_mat_key

@@ -98,8 +98,8 @@ class SHHS(ECGReader):
         return sorted(self._edf)
 
     def record_path(self, rec: str) -> Path:
-        self.all_records  # noqa: B018 (fills self._edf)
-        return self._edf[rec]
+        """The EDF file of ``rec`` (ReaderError for an unknown record)."""
+        return self._edf[self._check_rec(rec)]
 
     def ann_path(self, rec: str | int) -> Path:
         """The NSRR XML annotation file of ``rec``."""
@@ -107,19 +107,23 @@ class SHHS(ECGReader):
         found = sorted(self.db_dir.rglob(f"{rec}-nsrr.xml"))
         if not found:
             raise ReaderError(self.db_dir, f"no NSRR annotation file {rec}-nsrr.xml")
-        return found[0]
+        return self._inside(found[0])
 
     def edf_header(self, rec: str | int) -> EDFHeader:
         """The parsed EDF header of ``rec``."""
         rec = self._check_rec(rec)
         if rec not in self._edf_headers:
-            self._edf_headers[rec] = read_edf_header(self.record_path(rec))
+            self._edf_headers[rec] = read_edf_header(self._inside(self.record_path(rec)))
         return self._edf_headers[rec]
 
     def _read_header(self, rec: str) -> tuple[float, tuple[str, ...], int]:
         h = self.edf_header(rec)
-        sig = h.signals[h.index(self.ecg_label)]
-        return sig.fs, ("ECG",), h.n_records * sig.samples_per_record
+        k = h.index(self.ecg_label)
+        return h.signals[k].fs, ("ECG",), h.n_samples(k)
+
+    def _native_units(self, rec: str) -> tuple[str, ...]:
+        h = self.edf_header(rec)
+        return (h.signals[h.index(self.ecg_label)].dimension or "mV",)
 
     def _read(
         self, rec: str, channels: list[int], sampfrom: int, sampto: int
@@ -127,11 +131,6 @@ class SHHS(ECGReader):
         h = self.edf_header(rec)
         k = h.index(self.ecg_label)
         data = read_edf_window(h, k, sampfrom, sampto)
-        unit = h.signals[k].dimension.lower()
-        if unit in ("uv", "μv"):
-            data = data / np.float32(1000.0)
-        elif unit == "v":
-            data = data * np.float32(1000.0)
         return np.repeat(data[None, :], len(channels), axis=0)
 
     def load_ann(self, rec: str | int) -> SleepAnn:
