@@ -1,8 +1,9 @@
 """Test set-up shared by every package: where the real sample recordings are.
 
 ``ECG_SAMPLE_DATA`` points at the folder of real recordings; it defaults to ``../shared/data``
-beside the project when that exists. A test that needs it takes the ``sample_data`` fixture (and
-is marked ``data``): it skips with the reason when the folder is absent, except under ``CI=true``,
+beside the project checkout (the one rule of :func:`ecg_benchmarks.paths.sample_data_root`, also
+used by the cases). A test that needs it takes the ``sample_data`` fixture (and is marked
+``data``): it skips with the reason when the folder is absent, except under ``CI=true``,
 where a missing folder is a failure.
 """
 
@@ -13,17 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from ecg_benchmarks.paths import sample_data_root
+
 ROOT = Path(__file__).resolve().parent
-_DEFAULT = ROOT.parent / "shared" / "data"
-if "ECG_SAMPLE_DATA" not in os.environ and _DEFAULT.is_dir():
-    os.environ["ECG_SAMPLE_DATA"] = str(_DEFAULT)
+_ROOT_DATA = sample_data_root()
+if "ECG_SAMPLE_DATA" not in os.environ and _ROOT_DATA is not None and _ROOT_DATA.is_dir():
+    os.environ["ECG_SAMPLE_DATA"] = str(_ROOT_DATA)
 
 
 def _sample_data_dir() -> Path:
     value = os.environ.get("ECG_SAMPLE_DATA")
-    path = Path(value) if value else _DEFAULT
+    path = sample_data_root() or ROOT.parent / "shared" / "data"
     if not path.is_dir():
-        reason = f"real ECG samples not found: ECG_SAMPLE_DATA={value!r}, default {_DEFAULT}"
+        reason = f"real ECG samples not found: ECG_SAMPLE_DATA={value!r}, looked in {path}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " (CI=true: the data folder is required)")
         pytest.skip(reason)

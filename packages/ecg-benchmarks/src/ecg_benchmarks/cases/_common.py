@@ -1,15 +1,11 @@
-"""Shared pieces of the case studies: data folders, training settings, a generic trainer,
-the train/resume loop over a :class:`~ecg_benchmarks.runs.RunDir`, small CPU models and plots.
-
-Every case builds its datasets and model, then calls :func:`fit` with a :class:`TaskTrainer`
-(a :class:`ecg_train.trainer.base.BaseTrainer` whose loss and validation metrics are given as
-functions), and finally evaluates the best model on its held-out records.
+"""Shared pieces of the case studies: small CPU models, plots, and the pieces of the cases not
+yet on the template (:mod:`ecg_benchmarks.template`): data folders, a generic trainer and the
+train/resume loop over a :class:`~ecg_benchmarks.runs.RunDir`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,9 +45,18 @@ __all__ = [
 
 
 def sample_data_dir(db: str) -> Path:
-    """``$ECG_SAMPLE_DATA/<db>`` (default ``/work/shared/data/<db>``)."""
-    base = os.environ.get("ECG_SAMPLE_DATA") or "/work/shared/data"
-    return Path(base) / db
+    """The sample folder of ``db`` (:func:`ecg_benchmarks.paths.sample_data_dir`).
+
+    Raises:
+        BenchmarkError: no ``ECG_SAMPLE_DATA`` and no project checkout to look beside.
+    """
+    from ecg_benchmarks.paths import SAMPLE_DATA_ENV
+    from ecg_benchmarks.paths import sample_data_dir as _sample_dir
+
+    path = _sample_dir(db)
+    if path is None:
+        raise BenchmarkError(f"no sample data folder: set {SAMPLE_DATA_ENV} or pass --data-dir")
+    return path
 
 
 def resolve_data_dir(

@@ -1,8 +1,8 @@
 """Data of the cpsc2020 case: CPSC 2020 records, their beats, beat windows and segments.
 
-A record is band-pass filtered (0.5-45 Hz), resampled to the case's rate and scaled by its
-robust standard deviation. Its beats are the R peaks of ecg-signal's classic detector, each
-labelled ``S`` or ``V`` when a reference premature beat lies within the labelling tolerance, else
+A record is band-pass filtered (0.5-45 Hz), resampled to the case's rate (ecg-signal's
+``resample``) and scaled by its robust standard deviation. Its beats are the R peaks of
+ecg-signal's classic detector, each labelled ``S`` or ``V`` when a reference premature beat lies within the labelling tolerance, else
 ``N``; reference beats the detector missed are added as beats for training only. Positions are
 kept at the model rate; :data:`REF_FS` (400 Hz) is the rate of the references and of the score.
 """
@@ -30,6 +30,7 @@ __all__ = [
     "BeatWindows",
     "Segments",
     "check_cpsc2020_folder",
+    "preprocess",
 ]
 
 REF_FS = 400.0
@@ -80,19 +81,16 @@ def check_cpsc2020_folder(path: Path) -> str | None:
     return None
 
 
-def _preprocess(sig: npt.NDArray[Any], fs: float) -> FloatArray:
-    from scipy.signal import butter, resample_poly, sosfiltfilt
+def preprocess(sig: npt.NDArray[Any], src_fs: float, fs: float) -> FloatArray:
+    """A single-lead record ``(samples,)`` at ``src_fs`` band-passed (0.5-45 Hz, ecg-signal's
+    zero-phase Butterworth, order 2), resampled to ``fs`` by ecg-signal's ``resample`` and divided
+    by its robust standard deviation (1.4826 x the median absolute deviation)."""
+    from ecg_signal import bandpass, resample
 
-    x = np.asarray(sig, dtype=np.float64)
-    x = np.nan_to_num(x)
-    hi = min(45.0, 0.45 * REF_FS)
-    sos = butter(2, [0.5, hi], btype="bandpass", fs=REF_FS, output="sos")
-    x = sosfiltfilt(sos, x)
-    if fs != REF_FS:
-        from fractions import Fraction
-
-        frac = Fraction(fs / REF_FS).limit_denominator(100)
-        x = resample_poly(x, frac.numerator, frac.denominator)
+    x: npt.NDArray[np.floating[Any]] = np.nan_to_num(np.asarray(sig, dtype=np.float64))
+    x = bandpass(x, src_fs, 0.5, min(45.0, 0.45 * src_fs), order=2)
+    if fs != src_fs:
+        x = resample(x, src_fs, fs)
     mad = float(np.median(np.abs(x - np.median(x))))
     scale = 1.4826 * mad if mad > 0 else float(np.std(x)) or 1.0
     out: FloatArray = (x / scale).astype(np.float32)
@@ -147,7 +145,7 @@ def load_records(
         n_ref = raw.shape[-1]
         spb = ann.spb[ann.spb < n_ref]
         pvc = ann.pvc[ann.pvc < n_ref]
-        sig = _preprocess(raw[0], fs)
+        sig = preprocess(raw[0], REF_FS, fs)
         beats = np.asarray(detect_rpeaks(sig, fs), dtype=np.int64)
         rec = CPSC2020Record(name, sig, fs, spb, pvc, beats, np.zeros(0, dtype=np.int64))
         s_fs, v_fs = rec.refs_at_fs()

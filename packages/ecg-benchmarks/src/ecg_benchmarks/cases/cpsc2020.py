@@ -23,6 +23,7 @@ and ``ref/R01.mat``...). ``data.max_minutes`` keeps only the first minutes of ea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -30,19 +31,8 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import (
-    TaskTrainer,
-    TrainSettings,
-    check_device,
-    fit,
-    plot_confusion,
-    plot_per_class,
-    resolve_data_dir,
-    save_best_model,
-    small_resnet,
-    train_config,
-)
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, check_finite, register_benchmark
+from ecg_benchmarks.cases._common import plot_confusion, plot_per_class, small_resnet
 from ecg_benchmarks.cases._cpsc2020_data import (
     BEAT_CLASSES,
     REF_FS,
@@ -52,10 +42,13 @@ from ecg_benchmarks.cases._cpsc2020_data import (
     check_cpsc2020_folder,
     label_beats,
     load_records,
+    preprocess,
 )
 from ecg_benchmarks.cases._multilabel import check_crnn_fields
+from ecg_benchmarks.predictions import Prediction, Record
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.template import Case, CaseData, DataSource, Evaluation, TrainSettings
 
 __all__ = [
     "CPSC2020Benchmark",
@@ -99,6 +92,10 @@ class CPSC2020DataSettings:
     records: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        for key in ("fs", "window_s", "segment_s", "max_minutes"):
+            check_finite(f"data.{key}", getattr(self, key))
+        for key in ("label_tolerance_s", "tag_half_width_s"):
+            check_finite(f"data.{key}", getattr(self, key))
         if not 50 <= self.fs <= REF_FS:
             raise ValueError(f"data.fs must lie in [50, 400] Hz, got {self.fs}")
         if not 0.3 <= self.window_s <= 5:
@@ -147,22 +144,19 @@ class CPSC2020ModelSettings:
 
 
 @dataclass(slots=True)
-class CPSC2020Settings:
-    """Settings of the cpsc2020 case (``--set model.kind=seq_lab``, ``--set data.fs=250``...)."""
+class CPSC2020Settings(BenchmarkSettings):
+    """Settings of the cpsc2020 case (``--set model.kind=seq_lab``, ``--set data.fs=250``...).
 
-    data_dir: str | None = None
-    epochs: int = 10
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
+    Attributes:
+        data: rates, windows, record selection and labelling tolerances.
+        model: crnn (beat classification) or seq_lab (sequence tagging) and its size.
+        train: optimisation (``train.train_ratio`` of the records train, the rest alternate
+            between validation and test).
+    """
+
     data: CPSC2020DataSettings = field(default_factory=CPSC2020DataSettings)
     model: CPSC2020ModelSettings = field(default_factory=CPSC2020ModelSettings)
     train: TrainSettings = field(default_factory=lambda: TrainSettings(batch_size=64))
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
 
 
 # ---------------------------------------------------------------- model and detections
@@ -305,135 +299,181 @@ def _split(names: list[str], s: CPSC2020Settings) -> tuple[list[str], list[str],
     return train, held[0::2], held[1::2]
 
 
-class CPSC2020Benchmark(Benchmark):
+def _items(s: CPSC2020Settings, records: list[CPSC2020Record], training: bool) -> Dataset[Any]:
+    """Beat windows (crnn) or segments (seq_lab) of ``records``."""
+    d = s.data
+    if s.model.kind == "crnn":
+        return BeatWindows(
+            records,
+            int(round(d.window_s * d.fs)),
+            training=training,
+            max_normal=d.max_normal_per_record,
+            seed=s.seed,
+        )
+    return Segments(
+        records,
+        int(round(d.segment_s * d.fs)),
+        max(1, int(round(d.tag_half_width_s * d.fs))),
+        training=training,
+        max_plain=d.max_plain_segments,
+        seed=s.seed,
+    )
+
+
+@register_benchmark
+class CPSC2020Benchmark(Case[CPSC2020Settings]):
     """PVC/SPB detection on CPSC 2020 with ECG_CRNN or ECG_SEQ_LAB_NET, CPSC2020 score."""
 
     name: ClassVar[str] = "cpsc2020"
     summary: ClassVar[str] = (
         "PVC/SPB detection (CPSC 2020), ECG_CRNN beats or ECG_SEQ_LAB_NET tags, CPSC2020 score"
     )
+    settings_class = CPSC2020Settings
+    database: ClassVar[str] = "cpsc2020"
+    label: ClassVar[str] = "CPSC 2020"
+    download_hint: ClassVar[str] = HINT
+    validation_metric: ClassVar[str] = "cpsc2020_score"
+    item_arities: ClassVar[tuple[int, ...]] = (3,)
 
-    def default_settings(self) -> CPSC2020Settings:
-        return CPSC2020Settings()
+    def check_folder(self, path: Path) -> str | None:
+        return check_cpsc2020_folder(path)
 
-    def _datasets(
-        self, s: CPSC2020Settings, records: list[CPSC2020Record], training: bool
-    ) -> Dataset[Any]:
-        d = s.data
-        if s.model.kind == "crnn":
-            window = int(round(d.window_s * d.fs))
-            return BeatWindows(
-                records,
-                window,
-                training=training,
-                max_normal=d.max_normal_per_record,
-                seed=s.seed,
-            )
-        return Segments(
-            records,
-            int(round(d.segment_s * d.fs)),
-            max(1, int(round(d.tag_half_width_s * d.fs))),
-            training=training,
-            max_plain=d.max_plain_segments,
-            seed=s.seed,
-        )
-
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        s: CPSC2020Settings = settings
-        check_device(s.device)
-        path = resolve_data_dir(s.data_dir, "cpsc2020", "CPSC 2020", check_cpsc2020_folder, HINT)
+    @staticmethod
+    def _names(s: CPSC2020Settings, path: Path) -> list[str]:
+        from ecg_data.readers.base import ReaderError
         from ecg_data.readers.cpsc2020 import CPSC2020
 
-        names = CPSC2020(path).all_records
+        try:
+            names = list(CPSC2020(path).all_records)
+        except (ReaderError, ValueError) as exc:
+            raise BenchmarkError(f"cannot read CPSC 2020 records in {path}: {exc}") from exc
         if s.data.records:
             unknown = sorted(set(s.data.records) - set(names))
             if unknown:
                 raise BenchmarkError(f"data.records {unknown} are not in {path} (found {names})")
             names = [n for n in names if n in s.data.records]
+        return names
+
+    def load_data(self, settings: CPSC2020Settings, source: DataSource) -> CaseData:
+        s = settings
+        assert source.path is not None
+        path = source.path
+        names = self._names(s, path)
         if s.train.max_records:
             names = names[: s.train.max_records]
         train_names, val_names, test_names = _split(names, s)
-        loaded = load_records(path, names, s.data.fs, s.data.max_minutes, s.data.label_tolerance_s)
-        load = {r.name: r for r in loaded}
-        train_recs = [load[n] for n in train_names]
-        val_recs = [load[n] for n in val_names]
-        test_recs = [load[n] for n in test_names]
-        train_set = self._datasets(s, train_recs, True)
-        val_set = self._datasets(s, val_recs, False)
-        test_set = self._datasets(s, test_recs, False)
+        d = s.data
+        loaded = {
+            r.name: r for r in load_records(path, names, d.fs, d.max_minutes, d.label_tolerance_s)
+        }
+        train_set = _items(s, [loaded[n] for n in train_names], True)
+        val_set = _items(s, [loaded[n] for n in val_names], False)
+        test_set = _items(s, [loaded[n] for n in test_names], False)
         if len(train_set) == 0:  # type: ignore[arg-type]
             raise BenchmarkError(f"no training item in the records {train_names} of {path}")
-        if options.progress:
-            print(
-                f"{self.name} ({s.model.kind}): {len(names)} records from {path}: "
-                f"train {train_names}, val {val_names}, test {test_names}; "
-                f"{len(train_set)} training items",  # type: ignore[arg-type]
-                flush=True,
-            )
-        torch.manual_seed(s.seed)
-        model = build_model(s.model, s.data.fs)
-        kind = s.model.kind
-
-        def loss_fn(trainer: Any, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            out = trainer.forward(batch[0]).float()
-            if kind == "crnn":
-                return torch.nn.functional.cross_entropy(out, batch[1])
-            return torch.nn.functional.binary_cross_entropy_with_logits(
-                out, batch[1], pos_weight=torch.tensor([5.0, 5.0], device=out.device)
-            )
-
-        def eval_fn(trainer: Any, loader: DataLoader[Any]) -> dict[str, float]:
-            idx, outs = _predict(trainer.model, loader, trainer.device, kind)
-            s_det, v_det = detections(loader.dataset, idx, outs, s)
-            scores = score_detections(val_recs, s_det, v_det)
-            return {f"val_{k}": v for k, v in scores.items() if np.isfinite(v)}
-
-        cfg = train_config(
-            s.train,
-            epochs=s.epochs,
-            device=s.device,
-            seed=s.seed,
-            run=run,
-            monitor="val_cpsc2020_score",
-            progress=options.progress,
+        description = (
+            f"({s.model.kind}) {len(names)} records from {path}: train {train_names}, val "
+            f"{val_names}, test {test_names}; {len(train_set)} training items"  # type: ignore[arg-type]
         )
-        trainer = TaskTrainer.create(model, cfg, train_set, val_set, loss_fn, eval_fn, (3,))
-        history = fit(trainer, run, options, self.name)
-        model = trainer.model
-        if not trainer.is_main_process:
-            return {"summary": f"{self.name}: rank {trainer.rank} done"}
+        split = {
+            "train_records": train_names,
+            "val_records": val_names,
+            "test_records": test_names,
+            "n_train_items": len(train_set),  # type: ignore[arg-type]
+        }
+        return CaseData(train_set, val_set, test_set, description, metrics=split)
 
-        loader: DataLoader[Any] = DataLoader(test_set, batch_size=s.train.batch_size)
-        idx, outs = _predict(model, loader, torch.device(s.device), kind)
-        s_det, v_det = detections(test_set, idx, outs, s)
-        scores = score_detections(test_recs, s_det, v_det)
-        confusion = _beat_confusion(test_recs, s_det, v_det, s.data.label_tolerance_s)
-        _figures(run, test_recs, s_det, v_det, scores, confusion)
-        model_file = save_best_model(model, run)
-        best = trainer.best_epoch
+    def build_model(self, settings: CPSC2020Settings, data: CaseData) -> torch.nn.Module:
+        model: torch.nn.Module = build_model(settings.model, settings.data.fs)
+        return model
+
+    def loss(
+        self, settings: CPSC2020Settings, trainer: Any, batch: tuple[torch.Tensor, ...]
+    ) -> torch.Tensor:
+        from ecg_train import masked_bce_with_logits, weighted_cross_entropy
+
+        out = trainer.forward(batch[0]).float()
+        if settings.model.kind == "crnn":
+            return weighted_cross_entropy(out, batch[1])
+        pos_weight = torch.tensor([5.0, 5.0], device=out.device)
+        return masked_bce_with_logits(out, batch[1], torch.ones_like(out), pos_weight=pos_weight)
+
+    def validate(
+        self, settings: CPSC2020Settings, model: torch.nn.Module, loader: DataLoader[Any]
+    ) -> dict[str, float]:
+        device = next(model.parameters()).device
+        idx, outs = _predict(model, loader, device, settings.model.kind)
+        s_det, v_det = detections(loader.dataset, idx, outs, settings)
+        scores = score_detections(loader.dataset.records, s_det, v_det)  # type: ignore[attr-defined]
+        return {k: v for k, v in scores.items() if np.isfinite(v)}
+
+    def eval_data(self, settings: CPSC2020Settings, source: DataSource) -> Dataset[Any]:
+        assert source.path is not None
+        d = settings.data
+        names = self._names(settings, source.path)
+        records = load_records(source.path, names, d.fs, d.max_minutes, d.label_tolerance_s)
+        return _items(settings, records, False)
+
+    def evaluate_model(
+        self, settings: CPSC2020Settings, model: torch.nn.Module, test: Any
+    ) -> Evaluation:
+        s = settings
+        loader: DataLoader[Any] = DataLoader(test, batch_size=s.train.batch_size)
+        idx, outs = _predict(model, loader, next(model.parameters()).device, s.model.kind)
+        records: list[CPSC2020Record] = list(test.records)
+        s_det, v_det = detections(test, idx, outs, s)
+        scores = score_detections(records, s_det, v_det)
+        confusion = _beat_confusion(records, s_det, v_det, s.data.label_tolerance_s)
+        names = [r.name for r in records]
         metrics: dict[str, Any] = {k: (v if np.isfinite(v) else None) for k, v in scores.items()}
         metrics.update(
             {
-                "model_kind": kind,
-                "best_epoch": int(best) if best is not None else len(history),
-                "epochs_run": len(history),
-                "train_records": train_names,
-                "val_records": val_names,
-                "test_records": test_names,
-                "n_train_items": len(train_set),  # type: ignore[arg-type]
-                "n_ref_S": int(sum(len(r.spb) for r in test_recs)),
-                "n_ref_V": int(sum(len(r.pvc) for r in test_recs)),
+                "model_kind": s.model.kind,
+                "test_records": names,
+                "n_ref_S": int(sum(len(r.spb) for r in records)),
+                "n_ref_V": int(sum(len(r.pvc) for r in records)),
                 "beat_confusion": confusion.astype(int).tolist(),
             }
         )
-        if model_file is not None:
-            metrics["model_file"] = model_file
-        metrics["summary"] = (
-            f"{self.name} ({kind}): CPSC2020 score {scores['cpsc2020_score']:.0f} "
+        summary = (
+            f"{self.name} ({s.model.kind}): CPSC2020 score {scores['cpsc2020_score']:.0f} "
             f"(S {scores['s_score']:.0f}, V {scores['v_score']:.0f}; 0 is perfect) on "
-            f"{len(test_recs)} test records {test_names}; {len(history)} epochs"
+            f"{len(records)} test records {names}"
         )
-        return metrics
+        details = {"records": records, "s": s_det, "v": v_det, "scores": scores, "cm": confusion}
+        return Evaluation(metrics, summary, details)
+
+    def figures(
+        self, settings: CPSC2020Settings, run: RunDir, evaluation: Evaluation, data: CaseData
+    ) -> None:
+        d = evaluation.details
+        _figures(run, d["records"], d["s"], d["v"], d["scores"], d["cm"])
+
+    def predict_record(self, settings: CPSC2020Settings, model: Any, record: Record) -> Prediction:
+        """S and V beats of one record (its first lead) at the record's rate; the other beats
+        of ecg-signal's detector are N (crnn)."""
+        from ecg_signal.rpeaks import detect_rpeaks
+
+        s = settings
+        fs = s.data.fs
+        sig = preprocess(record.signal[0], record.fs, fs)
+        beats = np.asarray(detect_rpeaks(sig, fs), dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        rec = CPSC2020Record(record.name, sig, fs, empty, empty, beats, np.zeros_like(beats))
+        items = _items(s, [rec], False)
+        loader: DataLoader[Any] = DataLoader(items, batch_size=s.train.batch_size)
+        idx, outs = _predict(model, loader, next(model.parameters()).device, s.model.kind)
+        s_det, v_det = detections(items, idx, outs, s)
+
+        def at_record(pos: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+            return np.round(pos * record.fs / REF_FS).astype(np.int64)
+
+        out = {"S": at_record(s_det[0]), "V": at_record(v_det[0])}
+        if s.model.kind == "crnn":
+            premature = set(np.round(np.r_[s_det[0], v_det[0]] * fs / REF_FS).astype(int).tolist())
+            normal = np.array([b for b in beats.tolist() if b not in premature], dtype=np.int64)
+            out["N"] = np.round(normal * record.fs / fs).astype(np.int64)
+        return Prediction(beats=out)
 
 
 def _beat_confusion(
