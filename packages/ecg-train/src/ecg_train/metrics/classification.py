@@ -1,9 +1,19 @@
 """Classification metrics for multi-class and multi-label ECG classification.
 
 Per-class and macro/micro sensitivity (recall), specificity, precision, F1, F-beta, G-beta,
-accuracy, AUROC and AUPRC. Definitions follow scikit-learn (``zero_division=0``); G-beta follows
-the PhysioNet/CinC Challenge 2020 (Perez Alday et al., Physiol. Meas. 2020):
-``G_beta = TP / (TP + FP + beta * FN)``.
+accuracy, AUROC and AUPRC. G-beta follows the PhysioNet/CinC Challenge 2020 (Perez Alday et al.,
+Physiol. Meas. 2020): ``G_beta = TP / (TP + FP + beta * FN)``.
+
+Undefined values (a ratio whose denominator is 0, e.g. the F1 of a class that is neither present
+nor predicted, or the AUPRC of a class without positive) follow ``undefined``:
+
+* ``"zero"`` (default): scikit-learn's ``zero_division=0`` and ``average_precision_score``:
+  such a value is 0 and counts as 0 in the macro averages;
+* ``"omit"``: such a value is NaN and is left out of the macro averages (``nanmean``), as the
+  official PhysioNet/CinC 2020 and 2021 scoring code (``evaluate_model.py``) does for F1, G-beta,
+  AUROC and AUPRC. Use it to reproduce the challenges' numbers.
+
+AUROC is undefined (NaN, left out) without positives or without negatives in both modes.
 """
 
 from __future__ import annotations
@@ -31,8 +41,14 @@ _PER_CLASS = (
 )
 
 
-def _div(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den != 0)
+UNDEFINED = ("zero", "omit")
+
+
+def _div(
+    num: NDArray[np.float64], den: NDArray[np.float64], fill: float = 0.0
+) -> NDArray[np.float64]:
+    out = np.full(np.shape(num), fill, dtype=np.float64)
+    return np.divide(num, den, out=out, where=den != 0)
 
 
 def confusion_counts(
@@ -53,8 +69,8 @@ class ClassificationResult:
     Attributes:
         classes: class names.
         per_class: metric name -> array ``(classes,)``.
-        macro: metric name -> unweighted mean over classes (AUROC/AUPRC: over classes where
-            defined).
+        macro: metric name -> unweighted mean over the classes where the value is defined
+            (not NaN; see ``undefined``).
         micro: metric name -> metric of the pooled counts (AUROC/AUPRC: of the flattened arrays).
         accuracy: ``sklearn.metrics.accuracy_score`` (subset accuracy for multi-label).
     """
@@ -88,6 +104,8 @@ class ClassificationMetrics:
         gbeta: beta of G-beta (CinC 2020 uses 2).
         threshold: probability threshold turning multi-label scores into predictions.
         classes: optional class names (default ``"0", "1", ...``).
+        undefined: ``"zero"`` (scikit-learn) or ``"omit"`` (official CinC code): how values with
+            a zero denominator enter the macro averages (see the module docstring).
 
     Example:
         >>> m = ClassificationMetrics(multi_label=False)
@@ -101,8 +119,13 @@ class ClassificationMetrics:
     gbeta: float = 2.0
     threshold: float = 0.5
     classes: Sequence[str] | None = field(default=None)
+    undefined: str = "zero"
 
     def __post_init__(self) -> None:
+        if self.undefined not in UNDEFINED:
+            raise ValueError(
+                f"undefined must be one of {', '.join(UNDEFINED)}; got {self.undefined!r}"
+            )
         for name in ("beta", "gbeta"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not np.isfinite(value) or value <= 0:
@@ -190,6 +213,8 @@ class ClassificationMetrics:
             per["auprc"] = np.array(
                 [average_precision(truth[:, c], sc[:, c]) for c in range(n_classes)]
             )
+            if self.undefined == "omit":
+                per["auprc"][~truth.any(axis=0)] = np.nan
             micro["auroc"] = roc_auc(truth.ravel(), sc.ravel())
             micro["auprc"] = average_precision(truth.ravel(), sc.ravel())
         macro = {}
@@ -208,12 +233,13 @@ class ClassificationMetrics:
     ) -> dict[str, NDArray[np.float64]]:
         b2 = float(self.beta) ** 2
         total = tp + fp + fn + tn
+        fill = 0.0 if self.undefined == "zero" else float("nan")
         return {
-            "sensitivity": _div(tp, tp + fn),
-            "specificity": _div(tn, tn + fp),
-            "precision": _div(tp, tp + fp),
-            "f1": _div(2 * tp, 2 * tp + fp + fn),
-            "f_beta": _div((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp),
-            "g_beta": _div(tp, tp + fp + float(self.gbeta) * fn),
-            "accuracy": _div(tp + tn, total),
+            "sensitivity": _div(tp, tp + fn, fill),
+            "specificity": _div(tn, tn + fp, fill),
+            "precision": _div(tp, tp + fp, fill),
+            "f1": _div(2 * tp, 2 * tp + fp + fn, fill),
+            "f_beta": _div((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp, fill),
+            "g_beta": _div(tp, tp + fp + float(self.gbeta) * fn, fill),
+            "accuracy": _div(tp + tn, total, fill),
         }

@@ -12,6 +12,12 @@ Reference: The 4th China Physiological Signal Challenge 2021, official ``score_2
   by ``n_true / max(n_true, n_pred)``.
 
 The challenge score is the mean of ``U`` over records.
+
+Predicted episodes are ``[start, end]`` pairs of sample indices (0-based, end inclusive). They
+must be whole numbers in ``[0, len_sig - 1]`` with ``start <= end``: the official code indexes
+its per-sample score arrays (of length ``len_sig``) with them, so an end at ``len_sig`` or
+beyond raises there, as does NaN. Here every such value raises ``ValueError`` (a fractional or
+negative index too, which the official code would truncate or wrap around silently).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CPSC2021_R",
+    "check_endpoints",
     "endpoint_score_ranges",
     "predicted_class",
     "ue_score",
@@ -37,6 +44,45 @@ CPSC2021_R = np.array([[1.0, -1.0, -0.5], [-2.0, 1.0, 0.0], [-1.0, 0.0, 1.0]])
 CPSC2021_R.setflags(write=False)
 
 
+def check_endpoints(endpoints_pred: ArrayLike, len_sig: int) -> NDArray[np.int64]:
+    """Predicted episodes as an int64 array ``(n_episodes, 2)`` after checking them.
+
+    Args:
+        endpoints_pred: ``[[start, end], ...]`` sample indices (end inclusive); may be empty.
+        len_sig: the record's length in samples.
+
+    Raises:
+        ValueError: not ``(n, 2)``, not finite, not whole numbers, outside ``[0, len_sig - 1]``
+            or ``start > end`` (the message names the episode and the value).
+    """
+    if isinstance(len_sig, bool) or not isinstance(len_sig, int | np.integer) or len_sig < 1:
+        raise ValueError(f"len_sig must be a positive number of samples, got {len_sig!r}")
+    raw = np.asarray(endpoints_pred)
+    if raw.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if raw.dtype == object or not np.issubdtype(raw.dtype, np.number) or raw.dtype == bool:
+        raise ValueError(f"episode endpoints must be sample indices (numbers), got {raw.dtype}")
+    if raw.ndim == 1 and raw.size == 2:
+        raw = raw.reshape(1, 2)
+    if raw.ndim != 2 or raw.shape[1] != 2:
+        raise ValueError(f"episode endpoints must have shape (n, 2) [start, end], got {raw.shape}")
+    values = raw.astype(np.float64)
+    for k, (start, end) in enumerate(values.tolist()):
+        for name, v in (("start", start), ("end", end)):
+            if not np.isfinite(v) or v != np.floor(v):
+                raise ValueError(
+                    f"episode {k}: {name} must be a whole sample index, got {raw[k].tolist()}"
+                )
+            if not 0 <= v <= len_sig - 1:
+                raise ValueError(
+                    f"episode {k}: {name}={v:g} lies outside the record's samples "
+                    f"[0, {len_sig - 1}] (len_sig={len_sig})"
+                )
+        if start > end:
+            raise ValueError(f"episode {k}: start={start:g} must not exceed end={end:g}")
+    return values.astype(np.int64)
+
+
 def endpoint_score_ranges(
     beat_loc: ArrayLike,
     af_starts: ArrayLike,
@@ -44,7 +90,7 @@ def endpoint_score_ranges(
     class_true: int,
     len_sig: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per-sample onset and offset scores (length ``len_sig + 1``) of the official code.
+    """Per-sample onset and offset scores (length ``len_sig``) of the official code.
 
     Args:
         beat_loc: R-peak sample indices of the reference annotation.
@@ -55,8 +101,8 @@ def endpoint_score_ranges(
     """
     b = np.asarray(beat_loc, dtype=np.int64)
     n = b.size
-    onset = np.zeros(len_sig + 1)
-    offset = np.zeros(len_sig + 1)
+    onset = np.zeros(len_sig)
+    offset = np.zeros(len_sig)
     for s in np.asarray(af_starts, dtype=np.int64).tolist():
         if class_true == 2:
             if max(s - 1, 0) == 0:
@@ -89,8 +135,12 @@ def endpoint_score_ranges(
 
 
 def predicted_class(endpoints_pred: ArrayLike, len_sig: int) -> int:
-    """0 without episode, 1 for a single episode covering the whole record, else 2."""
-    ep = np.asarray(endpoints_pred, dtype=np.int64).reshape(-1, 2)
+    """0 without episode, 1 for a single episode covering the whole record, else 2.
+
+    Raises:
+        ValueError: invalid episodes (:func:`check_endpoints`).
+    """
+    ep = check_endpoints(endpoints_pred, len_sig)
     if ep.shape[0] == 0:
         return 0
     if ep.shape[0] == 1 and int(ep[0, 1] - ep[0, 0]) == len_sig - 1:
@@ -114,9 +164,13 @@ def ue_score(
     onset_range: NDArray[np.float64],
     offset_range: NDArray[np.float64],
 ) -> float:
-    """Endpoint term: summed onset/offset scores scaled by ``n_true / max(n_true, n_pred)``."""
-    ep = np.asarray(endpoints_pred, dtype=np.int64).reshape(-1, 2)
-    n_pred = ep.shape[0]
+    """Endpoint term: summed onset/offset scores scaled by ``n_true / max(n_true, n_pred)``.
+
+    Raises:
+        ValueError: invalid episodes for a record of ``len(onset_range)`` samples.
+    """
+    ep = check_endpoints(endpoints_pred, int(len(onset_range)))
+    n_pred = int(ep.shape[0])
     if max(n_true, n_pred) == 0:
         return 0.0
     total = float(sum(onset_range[int(s)] + offset_range[int(e)] for s, e in ep))
@@ -146,7 +200,12 @@ def cpsc2021_record_score(
     class_true: int,
     len_sig: int,
 ) -> CPSC2021RecordScore:
-    """Score one record (see the module docstring); episode indices are sample indices."""
+    """Score one record (see the module docstring); episode indices are sample indices.
+
+    Raises:
+        ValueError: invalid episodes (:func:`check_endpoints`).
+    """
+    endpoints_pred = check_endpoints(endpoints_pred, len_sig)
     cp = predicted_class(endpoints_pred, len_sig)
     ur = ur_score(class_true, cp)
     ue = 0.0
