@@ -1,5 +1,6 @@
 """Every registered backbone: shapes vs compute_output_shape, gradients, eval determinism,
-batch of 1, state_dict and config round trips; registry behaviour and bad input."""
+batch of 1, state_dict and config round trips, TorchScript and ONNX export; registry behaviour
+and bad input."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import math
 from collections.abc import Iterator
 from copy import deepcopy
 from functools import cache
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -37,6 +40,8 @@ FAST = {
     "mobilenet_v2",
     "mobilenet_v3_small",
     "multi_scopic_leadwise",
+    "regnet_16_8",
+    "regnet_S",
     "resnet_nature_comm",
     "resnet_nature_comm_bottle_neck",
     "resnet_nature_comm_bottle_neck_cbam",
@@ -46,6 +51,7 @@ FAST = {
     "resnet_stanford",
     "tresnetF",
     "tresnetP",
+    "transformer_encoder",
     "vgg16_leadwise",
     "xception_leadwise",
 }
@@ -242,7 +248,15 @@ def test_seed_custom_backbone_example() -> None:
 
 # TorchScript (deprecated by torch but still used for export): one small model per block kind
 # by default, every model with `-m slow`.
-SCRIPT_FAST = {"tresnetF", "densenet_cpsc2020", "mobilenet_v3_small", "hardnet39", "ho_resnet_rk4"}
+SCRIPT_FAST = {
+    "tresnetF",
+    "densenet_cpsc2020",
+    "mobilenet_v3_small",
+    "hardnet39",
+    "ho_resnet_rk4",
+    "regnet_S",
+    "transformer_encoder",
+}
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
@@ -255,3 +269,24 @@ def test_torchscript_matches_eager(name: str) -> None:
     x = _x(1, 600)
     with torch.no_grad():
         torch.testing.assert_close(scripted(x), net(x), rtol=1e-4, atol=1e-5)
+
+
+# ONNX (the exporter of ecg_models.models.export, run by onnxruntime): the same small models by
+# default, every model with `-m slow`.
+@pytest.mark.parametrize(
+    "name", [n if n in SCRIPT_FAST else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
+)
+def test_onnx_export_matches_eager(name: str, tmp_path: Path) -> None:
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from ecg_models.models.export import to_onnx
+
+    net = _built(name)
+    x = _x(2, 600)
+    path = to_onnx(net, x, tmp_path / f"{name}.onnx")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        for xb in (x, x[:1]):  # the batch axis is dynamic
+            got = session.run(None, {"input": xb.numpy()})[0]
+            assert got.shape == net.compute_output_shape(600, xb.shape[0])
+            np.testing.assert_allclose(got, net(xb).numpy(), rtol=1e-4, atol=1e-4)

@@ -37,13 +37,22 @@ PINNED: dict[str, tuple[int, int]] = {
     # ECG_UNET default, 4 classes. torch_ecg: 206,860 (conv biases before batch norm, 368, and a
     # batch norm on the output conv, 8).
     "unet": (206_484, 206_860),
+    # RegNets, 12 leads. torch_ecg: RegNet(12, **cfg) with cfg from
+    # torch_ecg.model_configs.cnn.regnet, counted in .venv-peer (make bench builds it). Its stem
+    # conv has a bias before batch norm (+64 in each).
+    "regnet_16_8": (3_693_323, 3_693_387),
+    # torch_ecg: 10,099,512. Its bottleneck computes the grouped width as
+    # int(120 * (48 / 5) / 48) * 5 = 115 instead of 120 for the 5-group stage (a floating-point
+    # truncation); ours keeps width = groups * group width (+0.22%).
+    "regnet_27_24": (10_121_918, 10_099_512),
+    "regnet_S": (2_900_576, 2_900_640),
 }
 
 
 def _build(name: str) -> nn.Module:
     if name == "crnn":
         return ECG_CRNN(CRNN_CLASSES, 12)
-    if name in ("tresnetP", "multi_scopic"):
+    if name in ("tresnetP", "multi_scopic") or name.startswith("regnet"):
         return create_backbone(name, in_channels=12)
     if name == "seq_lab_net":
         return ECG_SEQ_LAB_NET(["N"], 12)
@@ -137,3 +146,40 @@ def test_default_models_run_on_a_short_batch() -> None:
         with torch.no_grad():
             shapes[name] = tuple(model(x).shape)
     assert shapes == {"crnn": (2, 9), "seq_lab_net": (2, 1000, 1), "unet": (2, 1000, 4)}
+
+
+def test_transformer_encoder_layers_equal_torch_ecg() -> None:
+    # torch_ecg 0.0.33: Transformer(256, **ECG_CRNN_CONFIG.attn.transformer) (8 heads,
+    # hidden_size 1024, one layer), counted in .venv-peer: 789,760. Ours has the same encoder;
+    # the patch embedding (a conv of kernel = stride = 16 samples) is what makes it a backbone of
+    # raw leads (torch_ecg runs its Transformer on CNN features), 12 * 256 * 16 + 256 parameters.
+    net = create_backbone("transformer_encoder", in_channels=12)
+    assert _count(net.encoder) == 789_760
+    d, ff = 256, 1024
+    by_hand = (3 * d * d + 3 * d) + (d * d + d) + (d * ff + ff) + (ff * d + d) + 2 * 2 * d
+    assert by_hand == 789_760
+    assert _count(net.embed) == 12 * 256 * 16 + 256
+    assert _count(net) == 789_760 + 49_408
+
+
+def test_regnet_count_by_hand() -> None:
+    # regnet_S: stem 12 -> 64 (k 25, no bias) + BN; four stages of two bottlenecks of width w
+    # (4 groups, kernel k), output 4w, SE (reduction 8) on 4w, strided 1x1 shortcut + BN in the
+    # first block of each stage
+    def se(c: int) -> int:
+        return _conv(c, c // 8, 1, True) + _conv(c // 8, c, 1, True)
+
+    def block(cin: int, w: int, k: int, shortcut: bool) -> int:
+        n = _conv(cin, w, 1, False) + _bn(w)
+        n += w * (w // 4) * k + _bn(w)
+        n += _conv(w, 4 * w, 1, False) + _bn(4 * w) + se(4 * w)
+        if shortcut:
+            n += _conv(cin, 4 * w, 1, False) + _bn(4 * w)
+        return n
+
+    n = _conv(12, 64, 25, False) + _bn(64)
+    cin = 64
+    for w, k in ((32, 13), (64, 11), (128, 7), (256, 5)):
+        n += block(cin, w, k, True) + block(4 * w, w, k, False)
+        cin = 4 * w
+    assert n == PINNED["regnet_S"][0]
