@@ -159,3 +159,23 @@ def test_discontinuous_records_that_overlap_are_refused(tmp_path: Path) -> None:
     write_discontinuous(path, [0.0, 2.0, 2.5], bdf=False)
     with pytest.raises(ReaderError, match=r"data record 2 starts at 2.5 s, before the end"):
         read_edf_header(path)
+
+
+def test_shhs_reads_an_edf_plus_d_record_a_window_at_a_time(tmp_path: Path) -> None:
+    from ecg_data.readers.shhs import SHHS
+
+    folder = tmp_path / "polysomnography" / "edfs" / "shhs1"
+    folder.mkdir(parents=True)
+    path = folder / "shhs1-200001.edf"
+    digital = write_discontinuous(path, [0.0, 1.0, 3.5, 4.5], bdf=False)
+    r = SHHS(tmp_path)
+    assert r.get_fs(0) == 4.0 and r.get_siglen(0) == 22 and r.get_units(0) == ["mV"]
+    h = read_edf_header(path)
+    sig = h.signals[0]
+    gain = (sig.phys_max - sig.phys_min) / (sig.dig_max - sig.dig_min)
+    phys_uv = (digital - sig.dig_min) * gain + sig.phys_min
+    x = r.load_data(0, sampfrom=6, sampto=16)  # the EDF signal is in uV: returned in mV
+    np.testing.assert_allclose(x[0, :2], phys_uv[1, 2:] / 1000.0, rtol=1e-6)
+    assert np.isnan(x[0, 2:8]).all()
+    np.testing.assert_allclose(x[0, 8:], phys_uv[2, :2] / 1000.0, rtol=1e-6)
+    assert [a.text for a in r.edf_annotations(0)] == ["ev0", "ev1", "ev2", "ev3"]

@@ -125,3 +125,16 @@ def test_cinc_mat_not_matching_the_header_is_refused(
     with pytest.raises(ReaderError, match=problem) as info:
         r.load_data(rec)
     assert Path(info.value.path) == path
+
+
+def test_linked_reference_table_out_of_db_dir_is_refused(tmp_path: Path) -> None:
+    from ecg_data.readers.cinc2017 import CINC2017
+
+    db = tmp_path / "cinc2017"
+    db.mkdir()
+    scipy.io.savemat(str(db / "A00001.mat"), {"val": np.zeros((1, 300), np.int16)}, format="4")
+    (tmp_path / "labels.csv").write_text(f"A00001,{SECRET}\n")
+    (db / "REFERENCE.csv").symlink_to(tmp_path / "labels.csv")
+    with pytest.raises(ReaderError, match="outside the database folder") as info:
+        CINC2017(db).load_ann("A00001")
+    assert SECRET not in str(info.value)

@@ -79,7 +79,7 @@ class CINC2017(ECGReader):
                 path = folder / "REFERENCE.csv"
                 if path.is_file():
                     try:
-                        text = path.read_text(encoding="utf-8")
+                        text = self._inside(path).read_text(encoding="utf-8")
                     except UnicodeDecodeError as exc:
                         raise ReaderError(path, f"not a UTF-8 text file ({exc})") from exc
                     for k, line in enumerate(text.splitlines()):

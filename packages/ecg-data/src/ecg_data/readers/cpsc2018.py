@@ -106,7 +106,7 @@ class CPSC2018(ECGReader):
             self._ref = {}
             path = next(iter(sorted(self.db_dir.rglob("REFERENCE.csv"))), None)
             if path is not None:
-                with open(path, newline="") as fh:
+                with open(self._inside(path), newline="") as fh:
                     for row in csv.reader(fh):
                         if not row or not row[0].startswith("A"):
                             continue

@@ -164,7 +164,7 @@ class PTBXL(WFDBReader):
         if self._db is None:
             path = self.db_dir / "ptbxl_database.csv"
             need = ["ecg_id", "patient_id", "scp_codes", "strat_fold", "filename_lr", "filename_hr"]
-            df = _read_table(path, "PTB-XL database table", need)
+            df = _read_table(self._inside(path), "PTB-XL database table", need)
             _check_database_table(df, path)
             df["scp_codes"] = [
                 _parse_codes(t, path, i) for t, i in zip(df["scp_codes"], df["ecg_id"], strict=True)
@@ -178,7 +178,7 @@ class PTBXL(WFDBReader):
         if self._scp is None:
             path = self.db_dir / "scp_statements.csv"
             need = ["diagnostic", "form", "rhythm", "diagnostic_class", "diagnostic_subclass"]
-            self._scp = _read_table(path, "SCP statements table", need, index_col=0)
+            self._scp = _read_table(self._inside(path), "SCP statements table", need, index_col=0)
         return self._scp
 
     def _find_records(self) -> list[str]:

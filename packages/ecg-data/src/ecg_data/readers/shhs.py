@@ -16,7 +16,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ecg_data.readers.base import DatabaseInfo, ECGReader, ReaderError
-from ecg_data.readers.edf import EDFHeader, read_edf_header, read_edf_window
+from ecg_data.readers.edf import (
+    EDFAnnotation,
+    EDFHeader,
+    read_edf_annotations,
+    read_edf_header,
+    read_edf_window,
+)
 
 __all__ = ["SHHS", "SHHS_INFO", "SleepAnn", "NSRR_STAGES"]
 
@@ -172,6 +178,11 @@ class SHHS(ECGReader):
             elif concept and etype:
                 events.append((a, b, concept.split("|")[0]))
         return SleepAnn(stages=sorted(stages), events=sorted(events), fs=fs)
+
+    def edf_annotations(self, rec: str | int) -> list[EDFAnnotation]:
+        """The EDF+ annotations (TALs) stored in ``rec``'s EDF file itself, onsets in s from its
+        first sample (none in a plain EDF file); :meth:`load_ann` reads the NSRR XML instead."""
+        return read_edf_annotations(self.edf_header(rec))
 
     def _meta_row(self, rec: str) -> dict[str, Any]:
         m = _REC.match(rec)
