@@ -254,7 +254,7 @@ def read_edf_header(path: str | os.PathLike[str]) -> EDFHeader:
             None,
             offset,
         )
-    onsets = tuple(_record_onset(header, r) - offset for r in range(n_records))
+    onsets = tuple(t - offset for t in _record_onsets(header))
     for r in range(1, n_records):
         if onsets[r] < onsets[r - 1] + duration - 1e-9:
             raise ReaderError(
@@ -315,6 +315,31 @@ def _record_onset(header: EDFHeader, record: int) -> float:
     if not tals:
         raise ReaderError(header.path, f"data record {record} has no time-keeping annotation")
     return tals[0][0]
+
+
+def _record_onsets(header: EDFHeader) -> list[float]:
+    """Onset in s of every data record (one memory-mapped pass over the time-keeping signal)."""
+    k = next(i for i, s in enumerate(header.signals) if s.is_annotation)
+    bps = header.bytes_per_sample
+    start = bps * sum(s.samples_per_record for s in header.signals[:k])
+    width = bps * header.signals[k].samples_per_record
+    mm = np.memmap(
+        header.path,
+        dtype=np.uint8,
+        mode="r",
+        offset=header.header_bytes,
+        shape=(header.n_records, header.record_bytes),
+    )
+    rows = np.array(mm[:, start : start + width])
+    del mm
+    onsets = []
+    for r in range(header.n_records):
+        first = rows[r].tobytes().split(b"\x14", 1)[0]
+        m = _ONSET.match(first)
+        if m is None:
+            raise ReaderError(header.path, f"data record {r} has no time-keeping annotation")
+        onsets.append(float(m.group(1)))
+    return onsets
 
 
 def read_edf_annotations(header: EDFHeader) -> list[EDFAnnotation]:
