@@ -1,0 +1,498 @@
+"""cinc2017: AF classification from a short single-lead ECG (PhysioNet/CinC Challenge 2017).
+
+Clifford et al., "AF Classification from a Short Single Lead ECG Recording: the
+PhysioNet/Computing in Cardiology Challenge 2017", CinC 44, 2017: AliveCor records of 9 to
+60 s at 300 Hz labelled N (normal), A (AF), O (other rhythm) or ~ (noisy). The score is the
+organisers' (``score2017Challenge.m``, ecg-train's ``cinc2017_score``): the mean F1 of N, A
+and O; the F1 of ~ is reported but not averaged.
+
+ecg-data's ``CINC2017Dataset`` gives a stratified, seeded, record-disjoint split (test /
+validation / training, or k folds with ``data.n_folds``); records are resampled to
+``data.fs``, band-passed and z-scored by ecg-signal, cached on disk and streamed through
+DataLoader workers. An ECG_CRNN (ecg-models) is trained on random crops of ``data.crop_s``
+seconds with ecg-train's class-weighted cross-entropy (or focal loss), the best epoch is
+chosen by the score on the validation records (whole records), and the held-out test records
+(whole records, never seen in training or selection) are scored. The report shows the
+per-class F1, the confusion matrix and test records with their Grad-CAM saliency
+(ecg-models' ``grad_cam``).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from torch.utils.data import DataLoader, Dataset, Subset
+
+from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
+from ecg_benchmarks.cases._common import (
+    TRAIN_AUGMENT,
+    TrainSettings,
+    check_device,
+    fit,
+    plot_confusion,
+    plot_per_class,
+    resolve_data_dir,
+    save_best_model,
+    train_config,
+)
+from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
+from ecg_benchmarks.report import add_figure
+from ecg_benchmarks.runs import RunDir
+
+__all__ = [
+    "CINC2017Benchmark",
+    "CINC2017Settings",
+    "CINC2017DataSettings",
+    "CINC2017LossSettings",
+    "check_cinc2017_folder",
+]
+
+CLASSES = ("N", "A", "O", "~")
+#: Shortest record classified, in s (a rhythm label needs a few beats; records are >= 9 s).
+MIN_DURATION_S = 2.0
+HINT = "download https://physionet.org/content/challenge-2017/1.0.0/ (training2017.zip)"
+
+
+@dataclass(slots=True)
+class CINC2017DataSettings:
+    """Data settings (``data.*`` keys).
+
+    Attributes:
+        fs: model input rate in Hz (records are resampled from 300 Hz).
+        crop_s: length of a training item in s (random window of a longer record; shorter
+            records are zero-padded).
+        crop: training window: random (new each epoch), center or start.
+        test_ratio: fraction of each class held out for the test (no folds).
+        val_ratio: fraction of each class used for model selection.
+        n_folds: k-fold cross-validation (0: the plain split); fold: the held-out fold.
+        augment: random scaling, noise and baseline wander on training items.
+        flip_prob: probability of inverting a training item (AliveCor leads held reversed).
+        use_cache: cache the preprocessed records on disk (ecg-data's Dataset cache).
+        workers: DataLoader worker processes (records stream through them).
+    """
+
+    fs: float = 100.0
+    crop_s: float = 30.0
+    crop: Literal["random", "center", "start"] = "random"
+    test_ratio: float = 0.2
+    val_ratio: float = 0.1
+    n_folds: int = 0
+    fold: int = 0
+    augment: bool = True
+    flip_prob: float = 0.0
+    use_cache: bool = True
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        if not 50 <= self.fs <= 300:
+            raise ValueError(f"data.fs must lie in [50, 300] Hz, got {self.fs}")
+        if not 2 <= self.crop_s <= 61:
+            raise ValueError(f"data.crop_s must lie in [2, 61] s, got {self.crop_s}")
+        if not 0 <= self.flip_prob <= 1:
+            raise ValueError(f"data.flip_prob must lie in [0, 1], got {self.flip_prob}")
+        if self.workers < 0:
+            raise ValueError(f"data.workers must be >= 0, got {self.workers}")
+        if self.n_folds == 1 or self.n_folds < 0:
+            raise ValueError(f"data.n_folds must be 0 or >= 2, got {self.n_folds}")
+        if self.n_folds and not 0 <= self.fold < self.n_folds:
+            raise ValueError(f"data.fold must lie in [0, {self.n_folds - 1}], got {self.fold}")
+
+
+@dataclass(slots=True)
+class CINC2017LossSettings:
+    """Loss settings (``loss.*`` keys), all from ecg-train's losses.
+
+    Attributes:
+        kind: weighted_ce (class-weighted cross-entropy), ce or focal (softmax focal loss).
+        beta: class weights of weighted_ce / focal by the effective number of training records
+            per class (Cui et al. 2019; 0: inverse frequency).
+        gamma: focusing exponent of the focal loss.
+        label_smoothing: label smoothing of the cross-entropies.
+    """
+
+    kind: Literal["weighted_ce", "ce", "focal"] = "weighted_ce"
+    beta: float = 0.999
+    gamma: float = 2.0
+    label_smoothing: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.beta < 1:
+            raise ValueError(f"loss.beta must lie in [0, 1), got {self.beta}")
+        if self.gamma < 0:
+            raise ValueError(f"loss.gamma must be >= 0, got {self.gamma}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"loss.label_smoothing must lie in [0, 1), got {self.label_smoothing}")
+
+
+def _default_model() -> CRNNSettings:
+    return CRNNSettings(width=16, rnn="lstm", rnn_hidden=64, attention="se", global_pool="max")
+
+
+@dataclass(slots=True)
+class CINC2017Settings:
+    """Settings of the cinc2017 case (``--set data.fs=100``, ``--set model.width=24``...)."""
+
+    data_dir: str | None = None
+    epochs: int = 12
+    device: Literal["cpu", "cuda"] = "cpu"
+    seed: int = 0
+    data: CINC2017DataSettings = field(default_factory=CINC2017DataSettings)
+    model: CRNNSettings = field(default_factory=_default_model)
+    loss: CINC2017LossSettings = field(default_factory=CINC2017LossSettings)
+    train: TrainSettings = field(
+        default_factory=lambda: TrainSettings(batch_size=32, lr=2e-3, scheduler="one_cycle")
+    )
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, got {self.seed}")
+
+
+def check_cinc2017_folder(path: Path) -> str | None:
+    """None when ``path`` (or its ``training2017/``) holds ``REFERENCE.csv`` and ``.mat`` files."""
+    sub = path / "training2017"
+    folder = sub if sub.is_dir() else path
+    if not (folder / "REFERENCE.csv").is_file():
+        return f"it has no REFERENCE.csv (looked in {folder})"
+    if next(folder.glob("*.mat"), None) is None:
+        return f"it has no .mat record (looked in {folder})"
+    return None
+
+
+# ---------------------------------------------------------------- data, model, loss
+
+
+def _datasets(s: CINC2017Settings, path: Path, min_len: int) -> dict[str, Any]:
+    from ecg_data.datasets.cinc2017 import CINC2017Dataset, CINC2017TrainConfig
+    from ecg_data.readers.base import ReaderError
+
+    d = s.data
+    augment: dict[str, float] = dict(TRAIN_AUGMENT) if d.augment else {}
+    if d.flip_prob:
+        augment["flip_prob"] = d.flip_prob
+    kwargs: dict[str, Any] = {
+        "db_dir": str(path),
+        "fs": float(d.fs),
+        "input_len": int(round(d.crop_s * d.fs)),
+        "crop": d.crop,
+        "min_len": int(min_len),
+        "test_ratio": d.test_ratio,
+        "val_ratio": d.val_ratio,
+        "n_folds": d.n_folds,
+        "fold": d.fold,
+        "seed": s.seed,
+        "use_cache": d.use_cache,
+        "augment": augment,
+    }
+    try:
+        cfg = CINC2017TrainConfig(**kwargs)
+        return {
+            "train": CINC2017Dataset(cfg, training=True),
+            "val": CINC2017Dataset(CINC2017TrainConfig(**kwargs, part="val"), training=False),
+            "test": CINC2017Dataset(CINC2017TrainConfig(**kwargs, part="test"), training=False),
+        }
+    except (ValueError, TypeError, ReaderError) as exc:
+        raise BenchmarkError(f"cannot build the CinC 2017 dataset from {path}: {exc}") from exc
+
+
+def _capped(ds: Any, n: int) -> Any:
+    """The first ``n`` items of ``ds`` spread over the classes (every k-th item)."""
+    if not n or n >= len(ds):
+        return ds
+    step = len(ds) / n
+    return Subset(ds, [int(i * step) for i in range(n)])
+
+
+def _base(ds: Any) -> Any:
+    return ds.dataset if isinstance(ds, Subset) else ds
+
+
+def _labels(ds: Any) -> npt.NDArray[np.int64]:
+    base = _base(ds)
+    lab = np.asarray(base.labels)
+    return lab[list(ds.indices)] if isinstance(ds, Subset) else lab
+
+
+def _records(ds: Any) -> list[str]:
+    base = _base(ds)
+    return [base.records[i] for i in ds.indices] if isinstance(ds, Subset) else list(base.records)
+
+
+def make_loss(s: CINC2017Settings, counts: list[int]) -> Any:
+    """``loss(logits (batch, 4), target (batch,) int64) -> scalar`` of ``s.loss``."""
+    from ecg_train import class_weights, focal_loss, weighted_cross_entropy
+
+    lo = s.loss
+    weights = None
+    if lo.kind != "ce":
+        weights = class_weights([max(1, c) for c in counts], beta=lo.beta or None)
+
+    def loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        w = None if weights is None else weights.to(logits.device)
+        if lo.kind == "focal":
+            out: torch.Tensor = focal_loss(logits, target, gamma=lo.gamma, alpha=w)
+            return out
+        return weighted_cross_entropy(logits, target, w, label_smoothing=lo.label_smoothing)
+
+    return loss
+
+
+@torch.no_grad()
+def predict_probs(model: torch.nn.Module, ds: Dataset[Any], device: Any) -> npt.NDArray[np.float64]:
+    """Softmax probabilities (n_records, 4) of whole records, one record per forward pass."""
+    model.eval()
+    probs = []
+    loader: DataLoader[Any] = DataLoader(ds, batch_size=1, shuffle=False)
+    for x, _ in loader:
+        probs.append(torch.softmax(model(x.to(device)).float(), -1).cpu().numpy()[0])
+    return np.asarray(probs, dtype=np.float64).reshape(-1, len(CLASSES))
+
+
+def _trainer(model: Any, config: dict[str, Any], train: Any, val: Any, loss: Any) -> Any:
+    from ecg_train.metrics.cinc2017 import cinc2017_score
+    from ecg_train.trainer.base import BaseTrainer
+
+    class _Trainer(BaseTrainer):
+        item_arities = (2,)
+
+        def _setup_dataloaders(self) -> None:
+            self.train_loader = self.make_loader(train, train=True)
+            self.val_loader = self.make_loader(val, train=False, batch_size=1)
+
+        def _train_one_epoch(self) -> None:
+            _base(train).set_epoch(self.epoch)  # new random crops and augmentation draws
+            super()._train_one_epoch()
+
+        def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+            out: torch.Tensor = loss(self.forward(batch[0]).float(), batch[1])
+            return out
+
+        def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
+            self.model.eval()
+            ref, ans = [], []
+            with torch.no_grad():
+                for x, y in data_loader:
+                    logits = self.model(x.to(self.device)).float()
+                    ans += logits.argmax(-1).cpu().tolist()
+                    ref += y.tolist()
+            sc = cinc2017_score(ref, ans)
+            return {f"val_{k}": float(v) for k, v in sc.items() if k != "confusion"}
+
+        @property
+        def batch_dim(self) -> int:
+            return 0
+
+        @property
+        def extra_required_train_config_fields(self) -> list[str]:
+            return []
+
+    return _Trainer(model, config)
+
+
+# ---------------------------------------------------------------- the case
+
+
+class CINC2017Benchmark(Benchmark):
+    """CinC 2017 AF classification: ECG_CRNN on whole single-lead records, challenge F1."""
+
+    name: ClassVar[str] = "cinc2017"
+    summary: ClassVar[str] = (
+        "CinC 2017 AF classification (N/A/O/~, single lead), ECG_CRNN, mean F1 of N, A, O"
+    )
+
+    def default_settings(self) -> CINC2017Settings:
+        return CINC2017Settings()
+
+    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
+        import time
+
+        s: CINC2017Settings = settings
+        check_device(s.device)
+        path = resolve_data_dir(s.data_dir, "cinc2017", "CinC 2017", check_cinc2017_folder, HINT)
+        torch.manual_seed(s.seed)
+        model = build_crnn(s.model, CLASSES, 1, float(s.data.fs))
+        min_len = max(int(model.min_input_length), int(round(MIN_DURATION_S * s.data.fs)))
+        sets = _datasets(s, path, min_len)
+        cap = s.train.max_records
+        train = _capped(sets["train"], cap)
+        val = _capped(sets["val"], max(4, cap // 4) if cap else 0)
+        test = _capped(sets["test"], max(4, cap // 4) if cap else 0)
+        counts = np.bincount(_labels(train), minlength=4).tolist()
+        split = (
+            f"fold {s.data.fold} of {s.data.n_folds} (seed {s.seed})"
+            if s.data.n_folds
+            else f"test {s.data.test_ratio:g} / val {s.data.val_ratio:g} per class (seed {s.seed})"
+        )
+        if options.progress:
+            print(
+                f"{self.name}: {len(train)} train {dict(zip(CLASSES, counts, strict=True))}, "
+                f"{len(val)} validation, {len(test)} test records from {path}; split {split}",
+                flush=True,
+            )
+        cfg = train_config(
+            s.train,
+            epochs=s.epochs,
+            device=s.device,
+            seed=s.seed,
+            run=run,
+            monitor="val_f1",
+            progress=options.progress,
+        )
+        cfg["num_workers"] = s.data.workers
+        trainer = _trainer(model, cfg, train, val, make_loss(s, counts))
+        t0 = time.perf_counter()
+        history = fit(trainer, run, options, self.name)
+        train_s = time.perf_counter() - t0
+        model = trainer.model
+        if not trainer.is_main_process:
+            return {"summary": f"{self.name}: rank {trainer.rank} done"}
+        return self._evaluate_and_report(s, run, model, trainer, history, test, split, train_s)
+
+    def _evaluate_and_report(
+        self,
+        s: CINC2017Settings,
+        run: RunDir,
+        model: Any,
+        trainer: Any,
+        history: list[dict[str, Any]],
+        test: Any,
+        split: str,
+        train_s: float,
+    ) -> dict[str, Any]:
+        from ecg_train.metrics.cinc2017 import cinc2017_score
+
+        device = trainer.device
+        probs = predict_probs(model, test, device)
+        ref = _labels(test)
+        ans = probs.argmax(-1)
+        score = cinc2017_score(ref.tolist(), ans.tolist())
+        names = _records(test)
+        with open(run.path / "test_predictions.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["record", "reference", "answer", *[f"p_{c}" for c in CLASSES]])
+            for rec, r, a, p in zip(names, ref, ans, probs, strict=True):
+                w.writerow([rec, CLASSES[r], CLASSES[a], *[f"{v:.4f}" for v in p]])
+        matrix = np.asarray(score["confusion"], dtype=np.float64)
+        per_f1 = {
+            c: float(score[f"f1_{k}"])
+            for c, k in zip(CLASSES, ("normal", "af", "other", "noisy"), strict=True)
+        }
+        plot_per_class(
+            run,
+            {"F1": per_f1},
+            "per_class.png",
+            "Per-class F1 on the held-out test records (the score averages N, A and O)",
+        )
+        plot_confusion(
+            run,
+            matrix,
+            list(CLASSES),
+            "confusion.png",
+            "Confusion matrix of the held-out test records (rows: reference, columns: answer)",
+            xlabel="answer",
+            ylabel="reference",
+        )
+        _plot_saliency(run, model, test, ref, ans, probs, names, float(s.data.fs), device)
+        model_file = save_best_model(model, run)
+        best = trainer.best_epoch
+        metrics: dict[str, Any] = {
+            "f1": score["f1"],
+            "f1_normal": score["f1_normal"],
+            "f1_af": score["f1_af"],
+            "f1_other": score["f1_other"],
+            "f1_noisy": score["f1_noisy"],
+            "confusion": score["confusion"],
+            "accuracy": float((ref == ans).mean()) if len(ref) else None,
+            "best_epoch": int(best) if best is not None else len(history),
+            "epochs_run": len(history),
+            "train_seconds": round(train_s, 1),
+            "n_train": len(trainer.train_loader.dataset),
+            "n_test": len(ref),
+            "split": split,
+            "min_input_samples": max(
+                int(model.min_input_length), int(round(MIN_DURATION_S * s.data.fs))
+            ),
+        }
+        if model_file is not None:
+            metrics["model_file"] = model_file
+        metrics["summary"] = (
+            f"{self.name}: challenge F1 {score['f1']:.4f} (N {score['f1_normal']:.3f}, "
+            f"A {score['f1_af']:.3f}, O {score['f1_other']:.3f}; noisy {score['f1_noisy']:.3f}) "
+            f"on {len(ref)} held-out test records, split {split}; {len(history)} epochs, "
+            f"{train_s / 60:.1f} min of training"
+        )
+        return {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in metrics.items()
+        }
+
+
+def _plot_saliency(
+    run: RunDir,
+    model: Any,
+    test: Any,
+    ref: npt.NDArray[np.int64],
+    ans: npt.NDArray[np.int64],
+    probs: npt.NDArray[np.float64],
+    names: list[str],
+    fs: float,
+    device: Any,
+) -> None:
+    """One test record per class (correct answers first) with the Grad-CAM saliency of its
+    answer under the signal."""
+    from ecg_benchmarks.cases._common import _plt
+    from ecg_models.explain import grad_cam
+
+    picks: list[int] = []
+    for k in range(len(CLASSES)):
+        right = np.flatnonzero((ref == k) & (ans == k))
+        wrong = np.flatnonzero(ref == k)
+        if right.size or wrong.size:
+            picks.append(int(right[0] if right.size else wrong[0]))
+    if not picks:
+        return
+    plt = _plt()
+    fig, axes = plt.subplots(len(picks), 1, figsize=(11, 2.3 * len(picks)), squeeze=False)
+    for row, i in enumerate(picks):
+        x = test[i][0][None].to(device)
+        cam = grad_cam(model, x, classes=[int(ans[i])])[0, 0].cpu().numpy()
+        sig = x[0, 0].cpu().numpy()
+        n = min(sig.size, int(20 * fs))  # the first 20 s
+        t = np.arange(n) / fs
+        ax = axes[row][0]
+        lo, hi = float(sig[:n].min()), float(sig[:n].max())
+        ax.imshow(
+            cam[None, :n],
+            aspect="auto",
+            cmap="Reds",
+            extent=(0.0, n / fs, lo, hi),
+            vmin=0.0,
+            vmax=1.0,
+            alpha=0.6,
+        )
+        ax.plot(t, sig[:n], lw=0.6, color="k")
+        shown = ", ".join(f"{c} {p:.2f}" for c, p in zip(CLASSES, probs[i], strict=True))
+        ax.set_title(
+            f"{names[i]}: reference {CLASSES[ref[i]]}, answer {CLASSES[ans[i]]} ({shown}); "
+            f"red: Grad-CAM of {CLASSES[ans[i]]}",
+            fontsize=8,
+        )
+        ax.set_xlabel("time (s)", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(
+        add_figure(
+            run,
+            "examples.png",
+            "Held-out test records (first 20 s) with the Grad-CAM saliency of the answer",
+        ),
+        dpi=90,
+    )
+    plt.close(fig)

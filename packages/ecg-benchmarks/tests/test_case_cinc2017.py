@@ -1,0 +1,109 @@
+"""cinc2017 case: smoke run on records in the challenge's format (``.mat`` key ``val`` at 300 Hz,
+``REFERENCE.csv``), the score of the run against its own prediction file, bad folders and
+settings."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+
+from ecg_benchmarks.cases.cinc2017 import CINC2017DataSettings, check_cinc2017_folder
+from ecg_benchmarks.cli import main
+from ecg_train import cinc2017_score
+
+COUNTS = {"N": 16, "A": 8, "O": 8, "~": 8}
+
+
+def write_cinc2017(root: Path) -> Path:
+    """Records of 10-14 s: regular beats (N), irregular beats (A), beats with a second bump
+    (O), noise (~), in digital units (1000 per mV)."""
+    folder = root / "training2017"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    rows = []
+    k = 0
+    for lab, n in COUNTS.items():
+        for _ in range(n):
+            k += 1
+            length = int(rng.integers(10 * 300, 14 * 300))
+            sig = rng.normal(0, 0.05, length)
+            if lab != "~":
+                t = 0.3
+                while t < length / 300 - 0.3:
+                    i = int(t * 300)
+                    sig[i - 3 : i + 3] += 1.0
+                    if lab == "O":
+                        sig[i + 60 : i + 75] += 0.4
+                    t += 0.8 if lab != "A" else rng.uniform(0.4, 1.2)
+            else:
+                sig += rng.normal(0, 0.6, length)
+            val = np.round(sig * 1000).astype(np.int16).reshape(1, -1)
+            scipy.io.savemat(folder / f"A{k:05d}.mat", {"val": val})
+            rows.append(f"A{k:05d},{lab}")
+    (folder / "REFERENCE.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_cinc2017(tmp_path_factory.mktemp("cinc2017"))
+
+
+FAST = ["--set", "model.width=8", "--set", "model.rnn_hidden=8", "--set", "train.batch_size=8"]
+FAST += ["--set", "data.fs=100", "--set", "data.crop_s=8", "--set", "data.workers=0"]
+FAST += ["--set", "train.tensorboard=false", "--no-progress"]
+
+
+def test_smoke_run(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], check_run_files: object
+) -> None:
+    out = tmp_path / "run"
+    argv = ["run", "cinc2017", "--data-dir", str(db), "--out", str(out), "--epochs", "1"]
+    argv += ["--set", "data.use_cache=false", *FAST]
+    assert main(argv) == 0, capsys.readouterr().err
+    metrics = check_run_files(out, "per_class.png", "confusion.png", "test_predictions.csv")  # type: ignore[operator]
+    # 20 % of each class held out: 3 + 2 + 2 + 2 (rounded); 10 % validation: 2 + 1 + 1 + 1
+    assert metrics["n_test"] == 9 and metrics["n_train"] == 40 - 9 - 5
+    with open(out / "test_predictions.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 9
+    score = cinc2017_score([r["reference"] for r in rows], [r["answer"] for r in rows])
+    for key in ("f1_normal", "f1_af", "f1_other", "f1_noisy"):
+        want = score[key]
+        assert metrics[key] == (None if want != want else pytest.approx(want))
+    assert np.asarray(metrics["confusion"]).sum() == 9
+    assert "challenge F1" in metrics["summary"] and "held-out" in metrics["summary"]
+    history = json.loads((out / "history.json").read_text())
+    assert len(history) == 1 and "val_f1_af" in history[0]
+    for row in rows:
+        p = [float(row[f"p_{c}"]) for c in "NAO~"]
+        assert sum(p) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_kfold_run(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fold"
+    argv = ["run", "cinc2017", "--data-dir", str(db), "--out", str(out), "--epochs", "1"]
+    argv += ["--set", "data.n_folds=4", "--set", "data.fold=3", *FAST]
+    argv += ["--set", "data.use_cache=true"]
+    assert main(argv) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_test"] == 10 and "fold 3 of 4" in metrics["split"]
+
+
+def test_bad_folder_and_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert check_cinc2017_folder(tmp_path) is not None
+    (tmp_path / "REFERENCE.csv").write_text("A00001,N\n")
+    assert "no .mat record" in str(check_cinc2017_folder(tmp_path))
+    argv = ["run", "cinc2017", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r")]
+    assert main([*argv, "--no-progress"]) != 0
+    assert "not a CinC 2017 folder" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="data.fold must lie in"):
+        CINC2017DataSettings(n_folds=5, fold=5)
+    with pytest.raises(ValueError, match="data.fs must lie in"):
+        CINC2017DataSettings(fs=1000.0)
