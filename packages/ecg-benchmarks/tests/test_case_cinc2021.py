@@ -84,6 +84,23 @@ def test_smoke_run_then_resume(
     ]
     # the second run continued the step count instead of starting over at step 1
     assert len(steps) == len(set(steps)), steps
+    # evaluate on another folder of the database (every record of it), then predict a record
+    other = tmp_path / "other"
+    other.mkdir()
+    for hea in sorted((sample_data / "cinc2021").glob("*.hea"))[12:18]:
+        shutil.copy(hea, other / hea.name)
+        shutil.copy(hea.with_suffix(".mat"), other / hea.with_suffix(".mat").name)
+    scores = tmp_path / "scores.json"
+    assert main(["evaluate", str(out), "--data-dir", str(other), "--out", str(scores)]) == 0
+    evaluated = json.loads(scores.read_text())
+    assert evaluated["n_test"] == 6 and math.isfinite(evaluated["challenge_metric"])
+    assert f"{name}: challenge_metric" in capsys.readouterr().out
+    record = sorted(other.glob("*.hea"))[0].with_suffix("")
+    preds = tmp_path / "preds"
+    assert main(["predict", str(out), str(record), "--out", str(preds)]) == 0
+    rows = (preds / f"{record.name}_classes.csv").read_text().splitlines()
+    assert rows[0] == "class,probability,predicted" and len(rows) == 1 + first["n_classes"]
+    assert (preds / f"{record.name}.png").is_file()
 
 
 def test_challenge_scorer_matches_official_metric() -> None:

@@ -119,6 +119,20 @@ def test_smoke_crnn_then_resume(
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
     assert _check_run(check_run_files, out)["epochs_run"] == 2
+    # evaluate on every record of another CPSC 2020 folder; predict the beats of one record
+    other = write_cpsc2020(tmp_path / "other", n_records=2, seconds=30.0, seed=1)
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--data-dir", str(other)]) == 0
+    printed = capsys.readouterr().out
+    evaluated = json.loads(printed[printed.index("{") :])
+    assert evaluated["test_records"] == ["A01", "A02"] and evaluated["cpsc2020_score"] <= 0
+    preds = tmp_path / "preds"
+    assert main(["predict", str(out), str(other / "data" / "A01.mat"), "--out", str(preds)]) == 0
+    import wfdb
+
+    ann = wfdb.rdann(str(preds / "A01"), "pred")
+    assert set(ann.symbol) <= {"N", "S", "V"} and len(ann.sample) > 20  # about 1 beat per s
+    assert ann.fs == FS
 
 
 def test_smoke_seq_lab(cpsc2020_dir: Path, tmp_path: Path, check_run_files: RunCheck) -> None:

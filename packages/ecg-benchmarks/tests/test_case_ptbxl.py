@@ -108,6 +108,17 @@ def test_smoke_superdiagnostic_then_resume(
     assert main(["run", "ptbxl", "--resume", str(out), "--epochs", "2", "--no-progress"]) == 0
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
+    # evaluate on every record of another PTB-XL folder (all ten folds), predict one record
+    other = write_ptbxl(tmp_path / "other", per_fold=1)
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--data-dir", str(other)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("ptbxl (superdiagnostic): macro_auroc")
+    assert json.loads(printed[printed.index("{") :])["n_test"] == 10
+    record = other / "records100" / "00000" / "00001_lr"
+    assert main(["predict", str(out), str(record), "--out", str(tmp_path / "p")]) == 0
+    rows = (tmp_path / "p" / "00001_lr_classes.csv").read_text().splitlines()
+    assert len(rows) == 1 + 4
 
 
 def test_smoke_rhythm_task(ptbxl_dir: Path, tmp_path: Path) -> None:

@@ -375,6 +375,10 @@ def _sigterm_as_exception() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
+def _plugin_flags(args: argparse.Namespace) -> str:
+    return "".join(f"--plugin {m} " for m in args.plugins)
+
+
 def _error(text: str) -> None:
     print(f"ecg-bench: error: {text}", file=sys.stderr)
 
@@ -405,7 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"checkpoint: {exc.checkpoint}" if exc.checkpoint else "no checkpoint was written"
         print(
             f"ecg-bench: {exc.benchmark} interrupted by {exc.signal_name}; {where}\n"
-            f"continue with: ecg-bench run {exc.benchmark} --resume {exc.run_path}",
+            f"continue with: ecg-bench {_plugin_flags(args)}run {exc.benchmark} --resume "
+            f"{exc.run_path}",
             file=sys.stderr,
         )
         return _EXIT_SIGNAL.get(exc.signal_name, 130)
@@ -415,7 +420,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run" and getattr(args, "name", None):
             folder = args.resume or args.out
             if folder is not None and RunDir(Path(folder)).trainer_checkpoints():
-                hint = f"; continue with: ecg-bench run {args.name} --resume {folder}"
+                hint = (
+                    f"; continue with: ecg-bench {_plugin_flags(args)}run {args.name} "
+                    f"--resume {folder}"
+                )
         print(f"ecg-bench: interrupted by {name}{hint}", file=sys.stderr)
         return _EXIT_SIGNAL[name]
 
