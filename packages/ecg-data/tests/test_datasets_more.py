@@ -178,17 +178,16 @@ def test_ludb_dataset_masks_match_annotations(sample_data: Path) -> None:
     ds = LUDBDataset(cfg, training=True)
     val = LUDBDataset(cfg, training=False)
     assert not set(ds.records) & set(val.records)
-    # LUDB 104 lead ii has QRS complexes without onset: that lead is dropped, not the record
-    skipped = {(r, lead) for r, lead, _ in ds.skipped + val.skipped}
-    assert ("104", "ii") in skipped and ("104", "i") not in skipped
+    # every lead is read, also those with QRS complexes without onset (LUDB 104 lead ii)
+    assert ds.skipped == [] and val.skipped == []
     items = {(r, lead[0]) for r, lead in ds.items + val.items}
-    assert ("104", "i") in items and ("104", "ii") not in items
-    assert len(ds) + len(val) == 3 * len(LUDB(db).all_records) - len(skipped)
+    assert ("104", "i") in items and ("104", "ii") in items
+    assert len(ds) + len(val) == 3 * len(LUDB(db).all_records)
     reader = LUDB(db)
     sig, labels = ds[1]
     rec, (lead,) = ds.items[1]
-    ref = wave_mask(reader.load_ann(rec, [lead.lower()])[lead.lower()], reader.get_siglen(rec))
-    ref = ref[500:4500]
+    waves = reader.load_ann(rec, [lead.lower()])[lead.lower()]
+    ref = wave_mask(waves, reader.get_siglen(rec), unknown=-1, edge_margin=20)[500:4500]
     assert sig.shape == (1, 4000) and labels.shape == (4000, 3)
     for k in range(3):
         np.testing.assert_array_equal(labels[:, k].numpy(), (ref == k + 1).astype(np.float32))
@@ -198,7 +197,17 @@ def test_ludb_dataset_masks_match_annotations(sample_data: Path) -> None:
     )
     sig, labels = multi[0]
     assert sig.shape == (2, 4000) and labels.shape == (2, 4000, 4)
-    torch.testing.assert_close(labels.sum(-1), torch.ones(2, 4000))
+    # one class per annotated sample; none before the first and after the last annotated mark
+    codes = multi.wave_codes(0)
+    annotated = torch.from_numpy(codes >= 0)
+    torch.testing.assert_close(labels.sum(-1), annotated.float())
+    rec, leads = multi.items[0]
+    for row, lead in enumerate(leads):
+        waves = reader.load_ann(rec, [lead.lower()])[lead.lower()]
+        first = min(w.onset if w.onset >= 0 else w.peak for w in waves)
+        assert (codes[row, : first - 500 - 20] == -1).all()  # 40 ms of background kept
+        assert (codes[row, first - 500 - 20 : first - 500] == 0).all()
+        assert codes[row, first - 500] > 0
 
 
 def test_ludb_dataset_synthetic_default() -> None:

@@ -9,8 +9,14 @@ input_len // reduction, n_classes))``. Class names: ``"pwave"``/``"p"``, ``"qrs"
 ``"twave"``/``"t"`` and ``"i"``/``"background"`` (isoelectric: no wave), so both
 ``("pwave", "qrs", "twave")`` and torch_ecg's ``("p", "N", "t", "i")`` work.
 
-Leads whose annotation file is malformed (LUDB has a few waves without their onset or offset) are
-dropped and listed in ``skipped`` (with ``single_lead=False`` the whole record is dropped).
+The samples whose class the annotation does not tell get an all-zero label row (no class), so
+that a loss and a metric can leave them out (``labels.sum(-1) == 0`` when the background class
+``"i"`` is among ``classes``; :meth:`LUDBDataset.wave_codes` gives -1 there): the unannotated first and
+last beats of each lead, and the span between a wave's peak and the neighbouring annotated mark
+when its onset or offset is not annotated (40 ms next to the first and last annotated boundary
+stay background, so that an annotated boundary borders a known class) (LUDB has such waves; see
+:func:`ecg_data.readers.ludb.wave_mask`). Leads whose annotation file cannot be read are dropped
+and listed in ``skipped`` (with ``single_lead=False`` the whole record is dropped).
 
 With ``db_dir=None`` a :class:`~ecg_data.readers.synthetic.SyntheticDB` of 12-lead 10 s records at
 500 Hz with true wave boundaries is used.
@@ -53,7 +59,12 @@ from ecg_data.readers.base import ReaderError
 from ecg_data.readers.ludb import LUDB, LUDB_LEADS, Wave, wave_mask
 from ecg_data.readers.synthetic import SyntheticDB
 
-__all__ = ["LUDBTrainConfig", "LUDBTrainCfg", "LUDBDataset", "WAVE_CLASS_CODES"]
+__all__ = ["LUDBTrainConfig", "LUDBTrainCfg", "LUDBDataset", "WAVE_CLASS_CODES", "UNKNOWN"]
+
+#: Code of the samples that are not annotated (their label rows are all zero).
+UNKNOWN: int = -1
+#: Background kept before the first and after the last annotated boundary of a lead, in s.
+EDGE_MARGIN_S: float = 0.04
 
 #: Class name (and alias) -> code of :func:`ecg_data.readers.ludb.wave_mask`.
 WAVE_CLASS_CODES: dict[str, int] = {
@@ -177,16 +188,14 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             chans = self.reader._resolve_leads(rec, list(cfg.leads))
             leads = tuple(names[c] for c in chans)
             waves: dict[str, list[Wave]] = {}
-            for lead in leads:
-                try:
-                    if isinstance(self.reader, SyntheticDB):
-                        got = self.reader.load_waves(rec, [lead.lower()])
-                    else:
-                        got = self.reader.load_ann(rec, [lead.lower()])
-                except ReaderError as exc:
-                    self.skipped.append((rec, lead, exc.problem))
-                    continue
-                waves[lead.lower()] = got[lead.lower()]
+            try:  # all leads at once: one warning per record names every incomplete wave
+                waves = self._load_waves(rec, [lead.lower() for lead in leads])
+            except ReaderError:
+                for lead in leads:
+                    try:
+                        waves.update(self._load_waves(rec, [lead.lower()]))
+                    except ReaderError as exc:
+                        self.skipped.append((rec, lead, exc.problem))
             self._waves[rec] = waves
             good = tuple(lead for lead in leads if lead.lower() in waves)
             if cfg.single_lead:
@@ -198,6 +207,11 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         if not cfg.lazy:
             for rec in self.records:
                 self._record(rec)
+
+    def _load_waves(self, rec: str, leads: list[str]) -> dict[str, list[Wave]]:
+        if isinstance(self.reader, SyntheticDB):
+            return self.reader.load_waves(rec, leads)
+        return self.reader.load_ann(rec, leads)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -223,7 +237,13 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
         sig = cached_array(self._disk, desc, compute)
         waves = self._waves[rec]
-        codes = np.stack([wave_mask(waves.get(lead, []), src_len) for lead in leads])
+        margin = int(round(EDGE_MARGIN_S * src_fs))
+        codes = np.stack(
+            [
+                wave_mask(waves.get(lead, []), src_len, unknown=UNKNOWN, edge_margin=margin)
+                for lead in leads
+            ]
+        )
         if src_fs != self.fs:
             pos = np.floor(np.arange(sig.shape[-1]) * src_fs / self.fs).astype(np.int64)
             codes = codes[:, np.clip(pos, 0, src_len - 1)]
@@ -233,7 +253,8 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return sig, codes
 
     def wave_codes(self, index: int) -> npt.NDArray[np.int64]:
-        """Codes (0 none, 1 P, 2 QRS, 3 T) of item ``index``, shape (item leads, input_len)."""
+        """Codes (0 none, 1 P, 2 QRS, 3 T, -1 not annotated) of item ``index``, shape
+        (item leads, input_len)."""
         return self._window(index)[1]
 
     def _window(self, index: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
@@ -256,7 +277,7 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
                 np.ascontiguousarray(codes[:, start : start + length]),
             )
         out_sig = np.zeros((sig.shape[0], length), dtype=np.float32)
-        out_codes = np.zeros((sig.shape[0], length), dtype=np.int64)
+        out_codes = np.full((sig.shape[0], length), UNKNOWN, dtype=np.int64)
         out_sig[:, :n] = sig
         out_codes[:, :n] = codes
         return out_sig, out_codes
