@@ -1,4 +1,5 @@
-"""RPeaksDetectionMetrics: wfdb's matching rule and hand-derived CPSC2019 cases."""
+"""RPeaksDetectionMetrics: wfdb's matching rule and hand-derived CPSC2019 cases (the rules are
+ecg_signal.rpeaks'; here they are pooled over records)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from ecg_train.metrics.rpeaks import (
     RPeaksDetectionMetrics,
     cpsc2019_record_score,
     cpsc2019_score,
-    match_peaks,
 )
 
 FS = 500
@@ -46,9 +46,9 @@ def test_cpsc2019_reference_filter_and_mean() -> None:
     assert cpsc2019_score([REF, REF, REF], [REF, REF[1:], np.r_[REF, 1150]], FS) == pytest.approx(
         (1.0 + 0.3 + 0.7) / 3
     )
-    with pytest.raises(ValueError, match="one prediction per record"):
+    with pytest.raises(ValueError, match="the same number of records"):
         cpsc2019_score([REF], [], FS)
-    with pytest.raises(ValueError, match="fs must be a positive"):
+    with pytest.raises(ValueError, match=r"fs must be a finite sampling rate in \[1, 100000\] Hz"):
         cpsc2019_score([REF], [REF], 0)
 
 
@@ -62,8 +62,8 @@ def test_matching_equals_wfdb_on_random_cases() -> None:
             np.r_[(ref + jitter)[rng.random(ref.size) < 0.9], rng.integers(0, 5000, 5)]
         )
         cmp = wfdb_eval.compare_annotations(ref, test, 36)
-        got = match_peaks(ref, test, 36)
-        np.testing.assert_array_equal(got, np.asarray(cmp.matching_sample_nums))
+        got = RPeaksDetectionMetrics(fs=FS, tolerance_s=36 / FS).match([ref], [test])
+        assert (got.tp, got.fp, got.fn) == (cmp.tp, cmp.fp, cmp.fn)
 
 
 def test_metrics_counts_and_errors() -> None:
@@ -96,3 +96,18 @@ def test_matching_equals_wfdb_on_mitdb(sample_data: Path) -> None:
     cmp = processing.compare_annotations(beats, test, int(0.05 * 360))
     got = RPeaksDetectionMetrics(fs=360, tolerance_s=0.05).match([beats], [test])
     assert (got.tp, got.fp, got.fn) == (cmp.tp, cmp.fp, cmp.fn)
+
+
+@pytest.mark.parametrize(("fs", "tol_s"), [(100.0, 0.07), (360.0, 0.15), (500.0, 0.07)])
+def test_pooled_metrics_follow_ecg_signal_on_the_settled_cases(fs: float, tol_s: float) -> None:
+    m = RPeaksDetectionMetrics(fs=fs, tolerance_s=tol_s)
+    empty = m.compute([[], []], [[], []])
+    assert (empty["tp"], empty["fp"], empty["fn"]) == (0, 0, 0)
+    assert empty["sensitivity"] == empty["ppv"] == empty["f1"] == 1.0
+    assert empty["cpsc2019_score"] == 1.0
+    window = round(tol_s * fs)  # 0.07 s at 100 Hz is 7 samples: 7 off is outside
+    ref = (np.array([1.0, 2.0, 3.0]) * fs).astype(np.int64)
+    assert m.match([ref], [ref + window]).tp == 0
+    assert m.match([ref], [ref + window - 1]).tp == 3
+    with pytest.raises(ValueError, match="non-decreasing"):
+        m.match([ref[::-1]], [ref])

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     from ecg_train.metrics.rpeaks import RPeaksDetectionMetrics as RPeaksDetectionMetrics
     from ecg_train.metrics.rpeaks import cpsc2019_record_score as cpsc2019_record_score
     from ecg_train.metrics.rpeaks import cpsc2019_score as cpsc2019_score
-    from ecg_train.metrics.rpeaks import match_peaks as match_peaks
     from ecg_train.metrics.wave_delineation import WaveDelineationMetrics as WaveDelineationMetrics
     from ecg_train.metrics.wave_delineation import mask_to_waves as mask_to_waves
     from ecg_train.outputs import BaseOutput as BaseOutput

@@ -86,6 +86,31 @@ def _as_annotation(x: Any, name: str) -> IntArray:
     return out
 
 
+def _as_points(x: Any, name: str) -> npt.NDArray[np.float64]:
+    """Finite sample positions in any order (predictions of the CPSC2019 rule), float64."""
+    arr = np.asarray(x)
+    if arr.ndim > 1 or (arr.ndim == 0 and arr.size):
+        arr = arr.ravel()
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.float64)
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{name} must hold sample positions (numbers), got dtype {arr.dtype}")
+    out = arr.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} must hold finite sample positions, got NaN/inf")
+    return out
+
+
+def _exact(window: float) -> float:
+    """``window`` (samples) snapped to the nearest integer when it only misses it by rounding:
+    ``0.07 * 100`` is ``7.000000000000001``, and 7 samples must mean 7 (so that a peak 7 samples
+    off is outside a strict 0.07 s tolerance at 100 Hz, as with wfdb's integer window 7)."""
+    nearest = round(window)
+    if abs(window - nearest) <= 1e-9 * max(1.0, abs(window)):
+        return float(nearest)
+    return window
+
+
 def match_annotations(ref: Any, test: Any, window: float) -> IntArray:
     """Match test annotations to reference annotations as ``wfdb``'s ``Comparitor.compare`` does.
 
@@ -173,10 +198,19 @@ def compare(ref: Any, test: Any, fs: float, tolerance_s: float = 0.15) -> RPeakC
         test: detected sample indices, shape ``(n_test,)``, sorted.
         fs: sampling rate in Hz.
         tolerance_s: matching tolerance in seconds; a pair matches when
-            ``|test - ref| < tolerance_s * fs`` samples (strict, like wfdb's ``window_width``).
+            ``|test - ref| < tolerance_s * fs`` samples (strict, like wfdb's ``window_width``),
+            computed exactly: at 100 Hz, 0.07 s is 7 samples and a peak 7 samples off does not
+            match.
 
     Returns:
-        An :class:`RPeakComparison`.
+        An :class:`RPeakComparison`. A record without reference and without detection agrees
+        perfectly (sensitivity, PPV and F1 are 1.0; wfdb divides by zero there), as the CPSC2019
+        rule scores such a record 1.
+
+    Raises:
+        ValueError: unsorted annotations (wfdb refuses them too: "must be monotonically
+            increasing"), or a bad ``fs`` / ``tolerance_s``.
+        TypeError: non-integer sample indices.
 
     The matching is that of ``wfdb.processing.compare_annotations(ref, test, window_width)`` with
     ``window_width = tolerance_s * fs`` (see :func:`match_annotations`).
@@ -185,11 +219,7 @@ def compare(ref: Any, test: Any, fs: float, tolerance_s: float = 0.15) -> RPeakC
     tol = check_positive(tolerance_s, "tolerance_s", units="s")
     r = _as_annotation(ref, "ref")
     t = _as_annotation(test, "test")
-    window = tol * fs_v
-    # guard against 0.15 * 360 = 54.00000000000001-style rounding
-    if abs(window - round(window)) < 1e-9:
-        window = float(round(window))
-    m = match_annotations(r, t, window)
+    m = match_annotations(r, t, _exact(tol * fs_v))
     matched_ref = np.flatnonzero(m >= 0).astype(np.int64)
     matched_test = m[matched_ref]
     tp = int(matched_ref.size)
@@ -233,15 +263,22 @@ def cpsc2019_record_score(
     official scoring code, the gap between the first and the second reference is not searched
     (with a single reference only the span before it is).
 
+    A record without reference peak in the scored span has no error whatever is predicted
+    (score 1), as in the official code. ``thr`` is computed exactly (``0.075 * 200`` is 15
+    samples). References must be sorted (the rule looks at each reference's neighbours);
+    predictions may come in any order.
+
     Returns:
-        ``(tp, fp, fn, score)`` with score 1 (no error), 0.7 (one FP), 0.3 (one FN) or 0
-        (the same order as ecg-train's copy of the rule).
+        ``(tp, fp, fn, score)`` with score 1 (no error), 0.7 (one FP), 0.3 (one FN) or 0.
+
+    Raises:
+        ValueError: unsorted references, non-finite predictions, a bad ``fs`` or duration.
     """
     fs_v = check_fs(fs)
-    thr = check_positive(thr_s, "thr_s", units="s") * fs_v
+    thr = _exact(check_positive(thr_s, "thr_s", units="s") * fs_v)
     dur = check_positive(duration_s, "duration_s", units="s")
-    r = np.asarray(ref, dtype=np.float64).ravel()
-    p = np.asarray(pred, dtype=np.float64).ravel()
+    r = _as_annotation(np.asarray(ref).ravel(), "ref").astype(np.float64)
+    p = _as_points(pred, "pred")
     r = r[(r >= 0.5 * fs_v) & (r <= (dur - 0.5) * fs_v)]
     tp = fp = fn = 0
     n = r.size
