@@ -77,3 +77,18 @@ def test_report_lists_metrics_curves_and_figures(tmp_path) -> None:
     assert "![learning curves](learning_curves.png)" in report
     assert "## Example records" in report
     assert (run.path / "learning_curves.png").stat().st_size > 1000
+
+
+def test_learning_curve_panels_are_labelled_with_what_they_plot() -> None:
+    from ecg_benchmarks.report import learning_curve_panels
+
+    history = [
+        {"epoch": 1, "train_loss": 1.0, "val_qrs_score": 0.2, "lr": 1e-3, "time_s": 3.0},
+        {"epoch": 2, "train_loss": 0.5, "val_qrs_score": 0.4, "lr": 1e-4, "time_s": 3.0},
+    ]
+    panels = {title: keys for keys, title, _ in learning_curve_panels(history)}
+    assert panels == {
+        "training and validation loss": ["train_loss"],
+        "validation metric per epoch": ["val_qrs_score"],
+        "learning rate (end of epoch)": ["lr"],
+    }

@@ -12,7 +12,13 @@ from typing import Any
 
 from ecg_benchmarks.runs import RunDir, RunDirError
 
-__all__ = ["render_report", "plot_learning_curves", "add_figure", "read_figures"]
+__all__ = [
+    "render_report",
+    "plot_learning_curves",
+    "learning_curve_panels",
+    "add_figure",
+    "read_figures",
+]
 
 
 def add_figure(run: RunDir, filename: str, caption: str) -> Path:
@@ -58,16 +64,7 @@ def plot_learning_curves(run: RunDir, history: list[dict[str, Any]]) -> Path | N
     import matplotlib.pyplot as plt
 
     epochs = [int(h.get("epoch", i + 1)) for i, h in enumerate(history)]
-    keys = sorted({k for h in history for k, v in h.items() if k != "epoch" and _is_number(v)})
-    losses = [k for k in keys if "loss" in k]
-    rates = [k for k in keys if k == "lr"]
-    scores = [k for k in keys if k not in losses and k not in rates and not k.endswith("_s")]
-    panels = [
-        (losses, "training and validation loss", "loss"),
-        (scores, "validation metric per epoch", "metric value"),
-        (rates, "learning rate (end of epoch)", "learning rate"),
-    ]
-    panels = [p for p in panels if p[0]]
+    panels = learning_curve_panels(history)
     fig, axes = plt.subplots(
         1, len(panels), figsize=(5 * len(panels), 3.6), constrained_layout=True, squeeze=False
     )
@@ -80,12 +77,27 @@ def plot_learning_curves(run: RunDir, history: list[dict[str, Any]]) -> Path | N
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-        if group == rates:
+        if ylabel == "learning rate":
             ax.set_yscale("log")
     path = run.path / "learning_curves.png"
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def learning_curve_panels(history: list[dict[str, Any]]) -> list[tuple[list[str], str, str]]:
+    """The panels of the learning-curve figure: ``(series keys, title, y label)`` each; losses,
+    validation metrics and the learning rate each get their own panel (empty ones are left out)."""
+    keys = sorted({k for h in history for k, v in h.items() if k != "epoch" and _is_number(v)})
+    losses = [k for k in keys if "loss" in k]
+    rates = [k for k in keys if k == "lr"]
+    scores = [k for k in keys if k not in losses and k not in rates and not k.endswith("_s")]
+    panels = [
+        (losses, "training and validation loss", "loss"),
+        (scores, "validation metric per epoch", "metric value"),
+        (rates, "learning rate (end of epoch)", "learning rate"),
+    ]
+    return [p for p in panels if p[0]]
 
 
 def _is_number(value: Any) -> bool:
