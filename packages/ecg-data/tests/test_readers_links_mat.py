@@ -52,6 +52,19 @@ def test_links_out_of_db_dir_are_refused_and_never_echoed(tmp_path: Path) -> Non
         meta = r.metadata
     assert "evil" in r.unreadable and SECRET not in r.unreadable["evil"]
     assert "ok" in meta.index
+    # a sub-folder linked outside: its records are listed but refused
+    (db / "sub").symlink_to(outside, target_is_directory=True)
+
+    class OneLevel(WFDBReader):
+        header_glob = "*/*.hea"  # a plain wildcard enters linked folders (``**`` does not)
+
+    r2 = OneLevel(db)
+    linked = [rec for rec in r2.all_records if r2.record_path(rec).parent == db / "sub"]
+    assert linked
+    for rec in linked:
+        with pytest.raises(ReaderError, match="outside the database folder"):
+            r2.load_data(rec)
+    (db / "sub").unlink()
     # a link that stays inside db_dir is a file of the database
     (db / "alias.hea").symlink_to(db / "ok.hea")
     assert WFDBReader(db).get_siglen("alias") == 50

@@ -186,6 +186,7 @@ class ECGReader(ABC):
         self._headers: dict[str, tuple[float, tuple[str, ...], int]] = {}
         #: records left out of :attr:`metadata` -> why (filled when the metadata is built).
         self.unreadable: dict[str, str] = {}
+        self._safe_dirs: set[Path] = set()
 
     # ------------------------------------------------------------------ to implement
     @abstractmethod
@@ -229,7 +230,17 @@ class ECGReader(ABC):
         Raises:
             ReaderError: ``path`` resolves outside ``db_dir``.
         """
-        if not path.resolve().is_relative_to(self.db_dir):
+        parent = path.parent
+        safe = self._safe_dirs
+        if parent not in safe:
+            if not parent.resolve().is_relative_to(self.db_dir):
+                raise ReaderError(
+                    path,
+                    "is in a folder linked outside the database folder; links out of db_dir "
+                    "are not followed",
+                )
+            safe.add(parent)
+        if path.is_symlink() and not path.resolve().is_relative_to(self.db_dir):
             raise ReaderError(
                 path,
                 "is a link to a file outside the database folder; links out of db_dir are "
