@@ -12,12 +12,14 @@ import hashlib
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 import torch
+
+from ecg_signal.preprocess.manager import BandpassConfig
 
 __all__ = [
     "PreprocCfg",
@@ -44,14 +46,20 @@ def check_split_fraction(value: Any, name: str) -> float:
     return float(value)
 
 
+def _bandpass_default(name: str) -> Any:
+    """The default of ``name`` in ecg-signal's :class:`BandpassConfig` (one set of defaults)."""
+    return next(f.default for f in fields(BandpassConfig) if f.name == name)
+
+
 @dataclass(slots=True)
 class PreprocCfg:
     """Preprocessing applied to every sample (training and validation).
 
     Attributes:
         bandpass: ``(lowcut, highcut)`` in Hz of a zero-phase order-``order`` Butterworth filter,
-            or ``None``. Either edge may be ``None`` (high-pass / low-pass only).
-        order: filter order.
+            or ``None``. Either edge may be ``None`` (high-pass / low-pass only). Default: the
+            edges of ecg-signal's band-pass step (:class:`ecg_signal.BandpassConfig`).
+        order: filter order (default: that of :class:`ecg_signal.BandpassConfig`).
         normalize: ``"z-score"`` (per lead), ``"min-max"`` or ``None``.
         manager: a config of :class:`ecg_signal.preprocess.PreprocManager` (mapping with
             ``baseline_remove``, ``notch``, ``bandpass``, ``normalize``, ...); when set it replaces
@@ -59,8 +67,11 @@ class PreprocCfg:
             Datasets resample with ``fs``).
     """
 
-    bandpass: tuple[float | None, float | None] | None = (0.5, 45.0)
-    order: int = 3
+    bandpass: tuple[float | None, float | None] | None = (
+        _bandpass_default("lowcut"),
+        _bandpass_default("highcut"),
+    )
+    order: int = _bandpass_default("order")
     normalize: str | None = "z-score"
     manager: Mapping[str, Any] | None = None
 

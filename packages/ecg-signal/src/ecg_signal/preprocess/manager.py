@@ -21,7 +21,7 @@ import difflib
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -249,8 +249,6 @@ class PreprocConfig:
     bandpass: BandpassConfig | None = None
     resample: ResampleConfig | None = None
     normalize: NormalizeConfig | None = None
-
-    STEPS: ClassVar[tuple[str, ...]] = DEFAULT_ORDER
 
     def __post_init__(self) -> None:
         if not isinstance(self.random, (bool, np.bool_)):
