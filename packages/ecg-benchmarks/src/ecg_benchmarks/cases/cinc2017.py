@@ -78,7 +78,7 @@ class CINC2017DataSettings:
     """
 
     fs: float = 100.0
-    crop_s: float = 30.0
+    crop_s: float = 20.0
     crop: Literal["random", "center", "start"] = "random"
     test_ratio: float = 0.2
     val_ratio: float = 0.1
@@ -139,7 +139,7 @@ class CINC2017Settings:
     """Settings of the cinc2017 case (``--set data.fs=100``, ``--set model.width=24``...)."""
 
     data_dir: str | None = None
-    epochs: int = 12
+    epochs: int = 8
     device: Literal["cpu", "cuda"] = "cpu"
     seed: int = 0
     data: CINC2017DataSettings = field(default_factory=CINC2017DataSettings)
@@ -285,10 +285,6 @@ def _trainer(model: Any, config: dict[str, Any], train: Any, val: Any, loss: Any
                     ref += y.tolist()
             sc = cinc2017_score(ref, ans)
             return {f"val_{k}": float(v) for k, v in sc.items() if k != "confusion"}
-
-        @property
-        def batch_dim(self) -> int:
-            return 0
 
         @property
         def extra_required_train_config_fields(self) -> list[str]:
