@@ -97,10 +97,6 @@ class ToyTrainer(BaseTrainer):
         return {"val_loss": total / max(n, 1), "constant": 1.0}
 
     @property
-    def batch_dim(self) -> int:
-        return 0
-
-    @property
     def extra_required_train_config_fields(self) -> list[str]:
         return []
 

@@ -71,10 +71,6 @@ class CaseTrainer(BaseTrainer):
         return {f"val_{k}": float(v) for k, v in values.items()}
 
     @property
-    def batch_dim(self) -> int:
-        return 0
-
-    @property
     def extra_required_train_config_fields(self) -> list[str]:
         return []
 

@@ -170,10 +170,6 @@ class TaskTrainer:
                 return eval_fn(self, data_loader)
 
             @property
-            def batch_dim(self) -> int:
-                return 0
-
-            @property
             def extra_required_train_config_fields(self) -> list[str]:
                 return []
 

@@ -62,7 +62,7 @@ class BaseTrainer(ABC):
     Subclasses implement :meth:`_setup_dataloaders` (build ``self.train_loader`` and optionally
     ``self.val_loader`` with :meth:`make_loader`), :meth:`run_one_step` (return the scalar loss
     of one batch, calling the model through :meth:`forward`), :meth:`evaluate` (metrics of a
-    loader, used for best-model selection and early stopping), :attr:`batch_dim` and
+    loader, used for best-model selection and early stopping) and
     :attr:`extra_required_train_config_fields`.
 
     Args:
@@ -151,11 +151,6 @@ class BaseTrainer(ABC):
     @abstractmethod
     def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
         """Metrics of ``data_loader`` (this rank's shard under DDP; the base reduces them)."""
-
-    @property
-    @abstractmethod
-    def batch_dim(self) -> int:
-        """Axis of the batch in the tensors of a batch (usually 0)."""
 
     @property
     @abstractmethod
@@ -258,7 +253,7 @@ class BaseTrainer(ABC):
         """Ask the loop to checkpoint and raise :class:`TrainingInterruptedError` after this step."""
         self._stop_signal = reason
 
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self.request_stop(signal.Signals(signum).name)
 
     @contextlib.contextmanager
