@@ -13,7 +13,8 @@ fixed binomial blur filter does the subsampling. Separable convolutions follow C
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as nnf
@@ -36,6 +37,8 @@ __all__ = [
     "module_output_length",
     "same_padding",
 ]
+
+T = TypeVar("T")
 
 CONV_TYPES: tuple[str | None, ...] = (None, "separable", "aa")
 
@@ -79,10 +82,11 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
     return value
 
 
-def check_choice(name: str, value: object, choices: tuple[str | None, ...] | list[str]) -> None:
-    """Raise ``ValueError`` naming close matches when ``value`` is not one of ``choices``."""
+def check_choice(name: str, value: T, choices: Sequence[str | None]) -> T:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them and
+    naming close matches."""
     if value in choices:
-        return
+        return value
     close = difflib.get_close_matches(str(value), [str(c) for c in choices if c is not None])
     hint = f"; close matches: {close}" if close else ""
     raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}{hint}")
@@ -374,6 +378,7 @@ class Conv_Bn_Activation(SeqLenModule):
         if conv_type == "aa" and stride > 1:
             layers.append(BlurPool1d(out_channels, 3, stride))
         self.layers = nn.Sequential(*layers)
+        self.register_load_state_dict_pre_hook(_legacy_sequential_keys)  # type: ignore[no-untyped-call]
 
     def output_length(self, seq_len: int) -> int:
         if self.conv_type == "aa":
@@ -388,3 +393,17 @@ class Conv_Bn_Activation(SeqLenModule):
     def forward(self, x: Tensor) -> Tensor:
         out: Tensor = self.layers(x)
         return out
+
+
+def _legacy_sequential_keys(
+    module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any
+) -> None:
+    """Load state dicts written when the task models' conv blocks were a plain
+    ``nn.Sequential(conv, norm, activation)``: their ``"<prefix><i>.<name>"`` keys become
+    ``"<prefix>layers.<i>.<name>"`` (the same parameters and buffers)."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        rest = key[len(prefix) :]
+        head = rest.split(".", 1)[0]
+        new = f"{prefix}layers.{rest}"
+        if head.isdigit() and new not in state_dict:
+            state_dict[new] = state_dict.pop(key)

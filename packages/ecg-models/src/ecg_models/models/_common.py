@@ -1,5 +1,8 @@
 """Building blocks shared by the task models: conv blocks, heads, pooling, validation helpers
-and the post-processing of sequence outputs."""
+and the post-processing of sequence outputs.
+
+The conv-norm-activation block, the activation factory and the int/choice checks are those of
+:mod:`ecg_models.layers.conv`, shared with the backbones."""
 
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ import torch.nn.functional as nnf
 from numpy.typing import NDArray
 from torch import nn
 
+from ecg_models.layers.conv import Conv_Bn_Activation, check_choice, check_int, get_activation
+
 __all__ = [
-    "ConvBnAct",
     "DoubleConv",
     "AttentionPool",
     "MLPHead",
@@ -22,26 +26,7 @@ __all__ = [
     "check_int_list",
     "min_valid_length",
     "runs_of",
-    "make_activation",
 ]
-
-_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
-    "relu": nn.ReLU,
-    "leaky_relu": lambda: nn.LeakyReLU(0.01),
-    "gelu": nn.GELU,
-    "mish": nn.Mish,
-    "silu": nn.SiLU,
-    "tanh": nn.Tanh,
-}
-
-
-def check_int(name: str, value: object, minimum: int = 1) -> int:
-    """``value`` as an int ``>= minimum``, else ``ValueError``/``TypeError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return value
 
 
 def check_float(
@@ -57,13 +42,6 @@ def check_float(
     return v
 
 
-def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
-    """``value`` if it is one of ``choices``, else ``ValueError`` listing them."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
-    return value
-
-
 def check_int_list(name: str, value: object, minimum: int = 1) -> list[int]:
     """``value`` as a list of ints ``>= minimum`` (a tuple is accepted)."""
     if not isinstance(value, list | tuple):
@@ -71,35 +49,10 @@ def check_int_list(name: str, value: object, minimum: int = 1) -> list[int]:
     return [check_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value)]
 
 
-def make_activation(name: str) -> nn.Module:
-    """Activation module by name (``relu``, ``leaky_relu``, ``gelu``, ``mish``, ``silu``, ``tanh``)."""
-    check_choice("activation", name, list(_ACTIVATIONS))
-    return _ACTIVATIONS[name]()
-
-
-class ConvBnAct(nn.Sequential):
-    """``Conv1d`` (same padding, odd kernels keep the length) + ``BatchNorm1d`` + activation."""
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int,
-        dilation: int = 1,
-        activation: str = "relu",
-    ) -> None:
-        pad = dilation * (kernel_size - 1) // 2
-        super().__init__(
-            nn.Conv1d(
-                in_channels, out_channels, kernel_size, padding=pad, dilation=dilation, bias=False
-            ),
-            nn.BatchNorm1d(out_channels),
-            make_activation(activation),
-        )
-
-
 class DoubleConv(nn.Sequential):
-    """``n`` :class:`ConvBnAct` in a row (two in the U-Net of Ronneberger et al. 2015)."""
+    """``n`` conv-batch-norm-activation blocks (:class:`Conv_Bn_Activation`, same padding) in a
+    row (two in the U-Net of Ronneberger et al. 2015): ``(batch, in_channels, samples)`` to
+    ``(batch, out_channels, samples)`` for odd ``kernel_size``."""
 
     def __init__(
         self,
@@ -110,8 +63,11 @@ class DoubleConv(nn.Sequential):
         activation: str = "relu",
     ) -> None:
         layers = [
-            ConvBnAct(
-                in_channels if i == 0 else out_channels, out_channels, kernel_size, 1, activation
+            Conv_Bn_Activation(
+                in_channels if i == 0 else out_channels,
+                out_channels,
+                kernel_size,
+                activation=activation,
             )
             for i in range(n)
         ]
@@ -149,7 +105,7 @@ class MLPHead(nn.Sequential):
         for h in hidden_sizes:
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
-            layers += [nn.Linear(prev, h), make_activation(activation)]
+            layers += [nn.Linear(prev, h), get_activation(activation)]
             prev = h
         if dropout > 0:
             layers.append(nn.Dropout(dropout))

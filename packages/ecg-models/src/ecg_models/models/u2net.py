@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as nnf
 from torch import nn
 
-from ecg_models.models._common import ConvBnAct, check_int, check_int_list
+from ecg_models.layers.conv import Conv_Bn_Activation
+from ecg_models.models._common import check_int, check_int_list
 from ecg_models.models._config import ConfigMixin
 from ecg_models.models._seq_model import SequenceTaskModel, check_seq_fields
 
@@ -44,17 +45,20 @@ class RSU(nn.Module):
         super().__init__()
         self.height = height
         self.dilated = dilated
-        self.conv_in = ConvBnAct(in_channels, out_channels, kernel_size)
-        enc = [ConvBnAct(out_channels, mid_channels, kernel_size)]
+        cba = Conv_Bn_Activation  # conv (same padding, no bias), batch norm, ReLU
+        self.conv_in = cba(in_channels, out_channels, kernel_size)
+        enc = [cba(out_channels, mid_channels, kernel_size)]
         for i in range(1, height - 1):
-            enc.append(ConvBnAct(mid_channels, mid_channels, kernel_size, 2**i if dilated else 1))
+            enc.append(
+                cba(mid_channels, mid_channels, kernel_size, dilation=2**i if dilated else 1)
+            )
         self.enc = nn.ModuleList(enc)
         bottom_dil = 2 ** (height - 1) if dilated else 2
-        self.bottom = ConvBnAct(mid_channels, mid_channels, kernel_size, bottom_dil)
+        self.bottom = cba(mid_channels, mid_channels, kernel_size, dilation=bottom_dil)
         dec = []
         for i in reversed(range(height - 1)):
             out = out_channels if i == 0 else mid_channels
-            dec.append(ConvBnAct(2 * mid_channels, out, kernel_size, 2**i if dilated else 1))
+            dec.append(cba(2 * mid_channels, out, kernel_size, dilation=2**i if dilated else 1))
         self.dec = nn.ModuleList(dec)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
