@@ -96,3 +96,34 @@ def test_every_case_help_lists_its_settings(name: str, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "data_dir (str | none; default " in out
     assert "train.lr (float; default" in out
+
+
+def test_predict_with_a_pretrained_name(
+    toy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case maps its pretrained names to a predictor (here the model of a finished run)."""
+    plug = ["--plugin", "toycase"]
+    out = toy / "run"
+    argv = [*plug, "run", "toy", "--data-dir", str(toy / "db"), "--out", str(out), "--epochs", "1"]
+    assert main([*argv, "--no-progress"]) == 0
+    from ecg_benchmarks.base import get_benchmark
+    from ecg_benchmarks.runs import RunDir
+
+    cls = type(get_benchmark("toy"))
+
+    def load_pretrained(self: object, name: str) -> tuple[object, object]:
+        assert name == "toy-burst"
+        settings = self.default_settings()  # type: ignore[attr-defined]
+        return settings, self.load_model(settings, RunDir(out))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(cls, "pretrained_names", lambda self: ("toy-burst",))
+    monkeypatch.setattr(cls, "load_pretrained", load_pretrained)
+    preds = toy / "preds"
+    record = toy / "db2" / "neg01.hea"
+    assert main([*plug, "predict", "toy-burst", str(record), "--out", str(preds)]) == 0
+    assert (preds / "neg01_classes.csv").is_file() and (preds / "neg01.png").is_file()
+    capsys.readouterr()
+    assert main([*plug, "predict", "no-such-model", str(record), "--out", str(preds)]) == 2
+    err = capsys.readouterr().err
+    assert "'no-such-model' is neither a run folder nor a pretrained model" in err
+    assert "toy-burst" in err

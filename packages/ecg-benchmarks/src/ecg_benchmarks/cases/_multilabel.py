@@ -3,8 +3,8 @@
 :class:`MultiLabelCase` gives the template's hooks for every multi-label case: the model
 (:func:`build_crnn`), the loss (binary cross-entropy, ecg-train's ``masked_bce_with_logits`` over
 every output), the per-epoch validation (the case's official metric), the held-out evaluation
-(the official metric plus macro AUROC / F1 of ecg-train's ``ClassificationMetrics``, per-class
-scores), the figures and the per-record prediction. A case gives its data split
+(the model's ``inference``, scored with the official metric plus macro AUROC / F1 of ecg-train's
+``ClassificationMetrics``, per-class scores), the figures and the per-record prediction. A case gives its data split
 (:meth:`MultiLabelCase.split`), every record of a folder (:meth:`MultiLabelCase.all_records`),
 its scorer and the lead names its model reads.
 """
@@ -217,8 +217,11 @@ class MultiLabelCase(Case[S]):
         if len(dataset) == 0:  # type: ignore[arg-type]
             raise BenchmarkError(f"{self.name}: no record to evaluate")
         loader: DataLoader[Any] = DataLoader(dataset, batch_size=s.train.batch_size)
-        model.eval()
-        labels, probs = _outputs(model, loader, next(model.parameters()).device)
+        device = next(model.parameters()).device
+        infer: Any = model
+        parts = [(infer.inference(x.to(device)).prob, y.numpy() > 0.5) for x, y in loader]
+        probs = np.concatenate([p for p, _ in parts]).astype(np.float64)
+        labels = np.concatenate([y for _, y in parts]).astype(bool)
         threshold = float(s.model.threshold)
         pred = probs >= threshold
         scores = self.scorer(classes)(labels, pred, probs)

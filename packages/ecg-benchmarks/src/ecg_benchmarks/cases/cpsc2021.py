@@ -244,7 +244,7 @@ def af_mask(
         if beats.size < 2:
             return mask
         rr = torch.from_numpy((np.diff(beats) / fs).astype(np.float32))[None, :, None]
-        prob = torch.sigmoid(model(rr.to(device)).float())[0, :, 0].cpu().numpy()
+        prob = model.inference(rr.to(device)).prob[0, :, 0]
         for k in np.flatnonzero(prob >= s.post.threshold):
             mask[beats[k] : beats[k + 1] + 1] = True
         return mask
@@ -259,8 +259,8 @@ def af_mask(
     preproc = PreprocCfg(bandpass=(0.5, 45.0))
     for a in starts:
         window, _ = fix_length(apply_preproc(x[:, a : a + length], target, preproc), length)
-        out = torch.sigmoid(model(torch.from_numpy(window)[None].to(device)).float())
-        part = out[0, :, 0].cpu().numpy()[: max(0, min(length, total - a))]
+        out = model.inference(torch.from_numpy(window)[None].to(device)).prob
+        part = out[0, :, 0][: max(0, min(length, total - a))]
         prob[a : a + part.size] = part
     pos = np.clip(np.floor(np.arange(n) * target / fs).astype(np.int64), 0, max(total - 1, 0))
     return np.asarray(prob[pos] >= s.post.threshold)
