@@ -127,29 +127,18 @@ def _beat_rhythm_ann(
     )
 
 
-def _declares_length(stem: Path) -> bool:
-    """Whether the record line of ``<stem>.hea`` gives a signal length."""
-    from wfdb.io.header import rx_record
-
-    text = stem.with_name(stem.name + ".hea").read_text(encoding="ascii", errors="ignore")
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line and not line.startswith("#"):
-            m = rx_record.match(line)
-            return bool(m and m.group(7))
-    return False
-
-
 @dataclass(slots=True)
 class _Record:
     """What the reader keeps of one record's header: the parsed header (a
     :class:`~ecg_data.readers._wfdb_header.WFDBHeader`, or wfdb's ``MultiRecord``), the units of
-    each signal, whether the signal files were checked, and the fast-path decision."""
+    each signal, whether the signal files were checked, the fast-path decision, and whether the
+    signal length was worked out from the file size (the header gives none)."""
 
     header: Any
     units: tuple[str, ...] = ()
     checked: bool = False
     fast_file: str | None = None
+    inferred_length: bool = False
 
 
 class WFDBReader(ECGReader):
@@ -292,6 +281,7 @@ class WFDBReader(ECGReader):
             except ValueError as exc:
                 raise ReaderError(hea, str(exc)) from exc
             header.sig_len = sig_len
+            info.inferred_length = True
         if sig_len is None or sig_len <= 0:
             raise ReaderError(hea, f"header signal length must be > 0 samples, got {sig_len!r}")
         names = tuple(
@@ -408,11 +398,12 @@ class WFDBReader(ECGReader):
             return fast
         stem = self.record_path(rec)
         hea = stem.with_name(stem.name + ".hea")
-        header = self._record(rec).header
+        info = self._record(rec)
+        header = info.header
         # format 8 stores first differences: wfdb restarts them at a window's start; wfdb cannot
         # window a header without a signal length: both are read from the start and sliced
         single = isinstance(header, WFDBHeader)
-        no_len = single and not _declares_length(stem)
+        no_len = info.inferred_length
         from_start = single and (no_len or any(str(header.fmt[c]) == "8" for c in channels))
         try:
             record = wfdb.rdrecord(
