@@ -111,6 +111,16 @@ def test_record_equals_wfdb(reader: WFDBReader, wfdb_dir: Path, rel: str) -> Non
             assert "missing" in info.value.problem
         else:
             assert Path(info.value.path).name == stem.name + ".hea"
+        hdr = wfdb.rdheader(str(stem))
+        if hdr.sig_len:  # the header alone gives every field: equal to wfdb's
+            assert reader.get_fs(rec) == pytest.approx(float(hdr.fs))
+            assert reader.get_siglen(rec) == hdr.sig_len
+            # a signal without a name is "ch<k>"
+            names = [n if n is not None else f"ch{k}" for k, n in enumerate(hdr.sig_name)]
+            assert reader.get_lead_names(rec) == names
+            native = [str(u or "mV") for u in hdr.units]
+            assert reader.get_units(rec) == ["mV" if voltage_scale(u) else u for u in native]
+            assert reader.header_comments(rec) == list(hdr.comments or [])
         return
     # header fields
     assert reader.get_fs(rec) == pytest.approx(float(ref.fs))
