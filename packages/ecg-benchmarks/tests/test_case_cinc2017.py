@@ -84,6 +84,19 @@ def test_smoke_run(
         p = [float(row[f"p_{c}"]) for c in "NAO~"]
         assert sum(p) == pytest.approx(1.0, abs=1e-3)
 
+    # evaluate on every record of a folder, predict records through the run's model
+    scores = tmp_path / "scores.json"
+    assert main(["evaluate", str(out), "--data-dir", str(db), "--out", str(scores)]) == 0
+    assert json.loads(scores.read_text())["n_test"] == 40
+    preds = tmp_path / "preds"
+    rec = db / "training2017" / "A00001.mat"
+    assert main(["predict", str(out), str(rec), "--out", str(preds)]) == 0
+    with open(preds / "A00001_classes.csv") as fh:
+        written = list(csv.reader(fh))
+    text = "\n".join(",".join(r) for r in written)
+    for c in ("N", "A", "O", "~"):
+        assert c in text
+
 
 @pytest.mark.slow
 def test_kfold_run(db: Path, tmp_path: Path) -> None:

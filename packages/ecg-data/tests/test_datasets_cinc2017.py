@@ -58,6 +58,8 @@ def test_split_is_stratified_disjoint_and_seeded(db: Path) -> None:
     assert parts["train"].class_counts() == [14, 7, 7, 4]
     again = CINC2017Dataset(_cfg(db, part="test"), training=False)
     assert again.records == parts["test"].records
+    every = CINC2017Dataset(_cfg(db, part="all"), training=False)
+    assert set(every.records) == recs[0] | recs[1] | recs[2]
     other = CINC2017Dataset(_cfg(db, part="test", seed=1), training=False)
     assert other.records != parts["test"].records
     assert other.class_counts() == [4, 2, 2, 1]

@@ -29,21 +29,27 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
 from ecg_benchmarks.cases._common import (
     TRAIN_AUGMENT,
-    TrainSettings,
-    check_device,
     fit,
     plot_confusion,
     plot_per_class,
-    resolve_data_dir,
     save_best_model,
     train_config,
 )
 from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
+from ecg_benchmarks.predictions import Prediction, Record
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.template import (
+    Case,
+    CaseData,
+    DataSource,
+    Evaluation,
+    TrainSettings,
+    check_device,
+)
 
 __all__ = [
     "CINC2017Benchmark",
@@ -135,25 +141,24 @@ def _default_model() -> CRNNSettings:
 
 
 @dataclass(slots=True)
-class CINC2017Settings:
-    """Settings of the cinc2017 case (``--set data.fs=100``, ``--set model.width=24``...)."""
+class CINC2017Settings(BenchmarkSettings):
+    """Settings of the cinc2017 case (``--set data.fs=150``, ``--set model.width=24``...).
 
-    data_dir: str | None = None
+    Attributes:
+        epochs: training epochs (one_cycle schedule over all of them).
+        data: the records, the split and the items.
+        model: the ECG_CRNN.
+        loss: the training loss (ecg-train).
+        train: the optimisation.
+    """
+
     epochs: int = 8
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
     data: CINC2017DataSettings = field(default_factory=CINC2017DataSettings)
     model: CRNNSettings = field(default_factory=_default_model)
     loss: CINC2017LossSettings = field(default_factory=CINC2017LossSettings)
     train: TrainSettings = field(
         default_factory=lambda: TrainSettings(batch_size=32, lr=2e-3, scheduler="one_cycle")
     )
-
-    def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, got {self.seed}")
 
 
 def check_cinc2017_folder(path: Path) -> str | None:
@@ -170,15 +175,13 @@ def check_cinc2017_folder(path: Path) -> str | None:
 # ---------------------------------------------------------------- data, model, loss
 
 
-def _datasets(s: CINC2017Settings, path: Path, min_len: int) -> dict[str, Any]:
-    from ecg_data.datasets.cinc2017 import CINC2017Dataset, CINC2017TrainConfig
-    from ecg_data.readers.base import ReaderError
-
+def _dataset_kwargs(s: CINC2017Settings, path: Path, min_len: int) -> dict[str, Any]:
+    """The CINC2017TrainConfig keys of the settings."""
     d = s.data
     augment: dict[str, float] = dict(TRAIN_AUGMENT) if d.augment else {}
     if d.flip_prob:
         augment["flip_prob"] = d.flip_prob
-    kwargs: dict[str, Any] = {
+    return {
         "db_dir": str(path),
         "fs": float(d.fs),
         "input_len": int(round(d.crop_s * d.fs)),
@@ -192,15 +195,28 @@ def _datasets(s: CINC2017Settings, path: Path, min_len: int) -> dict[str, Any]:
         "use_cache": d.use_cache,
         "augment": augment,
     }
+
+
+def _datasets(
+    s: CINC2017Settings, path: Path, min_len: int, parts: tuple[str, ...] = ("train", "val", "test")
+) -> dict[str, Any]:
+    from ecg_data.datasets.cinc2017 import CINC2017Dataset, CINC2017TrainConfig
+    from ecg_data.readers.base import ReaderError
+
+    kwargs = _dataset_kwargs(s, path, min_len)
     try:
-        cfg = CINC2017TrainConfig(**kwargs)
         return {
-            "train": CINC2017Dataset(cfg, training=True),
-            "val": CINC2017Dataset(CINC2017TrainConfig(**kwargs, part="val"), training=False),
-            "test": CINC2017Dataset(CINC2017TrainConfig(**kwargs, part="test"), training=False),
+            p: CINC2017Dataset(CINC2017TrainConfig(**kwargs, part=p), training=p == "train")
+            for p in parts
         }
     except (ValueError, TypeError, ReaderError) as exc:
         raise BenchmarkError(f"cannot build the CinC 2017 dataset from {path}: {exc}") from exc
+
+
+def min_input_samples(model: Any, fs: float) -> int:
+    """The shortest record the case classifies, in samples at ``fs`` (the network's minimum
+    or :data:`MIN_DURATION_S`, whichever is longer)."""
+    return max(int(getattr(model, "min_input_length", 1)), int(round(MIN_DURATION_S * fs)))
 
 
 def _capped(ds: Any, n: int) -> Any:
@@ -256,129 +272,132 @@ def predict_probs(model: torch.nn.Module, ds: Dataset[Any], device: Any) -> npt.
     return np.asarray(probs, dtype=np.float64).reshape(-1, len(CLASSES))
 
 
-def _trainer(model: Any, config: dict[str, Any], train: Any, val: Any, loss: Any) -> Any:
-    from ecg_train.metrics.cinc2017 import cinc2017_score
-    from ecg_train.trainer.base import BaseTrainer
-
-    class _Trainer(BaseTrainer):
-        item_arities = (2,)
-
-        def _setup_dataloaders(self) -> None:
-            self.train_loader = self.make_loader(train, train=True)
-            self.val_loader = self.make_loader(val, train=False, batch_size=1)
-
-        def _train_one_epoch(self) -> None:
-            _base(train).set_epoch(self.epoch)  # new random crops and augmentation draws
-            super()._train_one_epoch()
-
-        def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            out: torch.Tensor = loss(self.forward(batch[0]).float(), batch[1])
-            return out
-
-        def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
-            self.model.eval()
-            ref, ans = [], []
-            with torch.no_grad():
-                for x, y in data_loader:
-                    logits = self.model(x.to(self.device)).float()
-                    ans += logits.argmax(-1).cpu().tolist()
-                    ref += y.tolist()
-            sc = cinc2017_score(ref, ans)
-            return {f"val_{k}": float(v) for k, v in sc.items() if k != "confusion"}
-
-        @property
-        def extra_required_train_config_fields(self) -> list[str]:
-            return []
-
-    return _Trainer(model, config)
-
-
 # ---------------------------------------------------------------- the case
 
 
-class CINC2017Benchmark(Benchmark):
-    """CinC 2017 AF classification: ECG_CRNN on whole single-lead records, challenge F1."""
+@register_benchmark
+class CINC2017Benchmark(Case[CINC2017Settings]):
+    """CinC 2017 AF classification: ECG_CRNN on whole single-lead records, challenge F1.
+
+    The hooks are the template's; ``run`` is the template's sequence with the case's own
+    trainer (a new random crop per epoch through the Dataset's ``set_epoch``, and validation
+    on whole records one at a time).
+    """
 
     name: ClassVar[str] = "cinc2017"
     summary: ClassVar[str] = (
         "CinC 2017 AF classification (N/A/O/~, single lead), ECG_CRNN, mean F1 of N, A, O"
     )
+    settings_class: ClassVar[type[BenchmarkSettings]] = CINC2017Settings
+    database: ClassVar[str] = "cinc2017"
+    label: ClassVar[str] = "CinC 2017"
+    download_hint: ClassVar[str] = HINT
+    validation_metric: ClassVar[str] = "f1"
+    item_arities: ClassVar[tuple[int, ...]] = (2,)
 
-    def default_settings(self) -> CINC2017Settings:
-        return CINC2017Settings()
+    def check_folder(self, path: Path) -> str | None:
+        return check_cinc2017_folder(path)
 
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        import time
+    def build_model(self, settings: CINC2017Settings, data: CaseData | None) -> torch.nn.Module:
+        model: torch.nn.Module = build_crnn(settings.model, CLASSES, 1, float(settings.data.fs))
+        return model
 
-        s: CINC2017Settings = settings
-        check_device(s.device)
-        path = resolve_data_dir(s.data_dir, "cinc2017", "CinC 2017", check_cinc2017_folder, HINT)
-        torch.manual_seed(s.seed)
-        model = build_crnn(s.model, CLASSES, 1, float(s.data.fs))
-        min_len = max(int(model.min_input_length), int(round(MIN_DURATION_S * s.data.fs)))
-        sets = _datasets(s, path, min_len)
+    def load_data(self, settings: CINC2017Settings, source: DataSource) -> CaseData:
+        s = settings
+        if source.path is None:
+            raise BenchmarkError("cinc2017 needs the CinC 2017 records (--data-dir)")
+        min_len = min_input_samples(self.build_model(s, None), s.data.fs)
+        sets = _datasets(s, source.path, min_len)
         cap = s.train.max_records
-        train = _capped(sets["train"], cap)
-        val = _capped(sets["val"], max(4, cap // 4) if cap else 0)
-        test = _capped(sets["test"], max(4, cap // 4) if cap else 0)
+        held = max(4, cap // 4) if cap else 0
+        train, val, test = (
+            _capped(sets["train"], cap),
+            _capped(sets["val"], held),
+            _capped(sets["test"], held),
+        )
         counts = np.bincount(_labels(train), minlength=4).tolist()
         split = (
             f"fold {s.data.fold} of {s.data.n_folds} (seed {s.seed})"
             if s.data.n_folds
             else f"test {s.data.test_ratio:g} / val {s.data.val_ratio:g} per class (seed {s.seed})"
         )
-        if options.progress:
-            print(
-                f"{self.name}: {len(train)} train {dict(zip(CLASSES, counts, strict=True))}, "
-                f"{len(val)} validation, {len(test)} test records from {path}; split {split}",
-                flush=True,
-            )
-        cfg = train_config(
-            s.train,
-            epochs=s.epochs,
-            device=s.device,
-            seed=s.seed,
-            run=run,
-            monitor="val_f1",
-            progress=options.progress,
+        return CaseData(
+            train,
+            val,
+            test,
+            description=(
+                f"{len(train)} train {dict(zip(CLASSES, counts, strict=True))}, {len(val)} "
+                f"validation, {len(test)} test records from {source.path}; split {split}"
+            ),
+            info={"counts": counts, "split": split},
         )
-        cfg["num_workers"] = s.data.workers
-        trainer = _trainer(model, cfg, train, val, make_loss(s, counts))
-        t0 = time.perf_counter()
-        history = fit(trainer, run, options, self.name)
-        train_s = time.perf_counter() - t0
-        model = trainer.model
-        if not trainer.is_main_process:
-            return {"summary": f"{self.name}: rank {trainer.rank} done"}
-        return self._evaluate_and_report(s, run, model, trainer, history, test, split, train_s)
 
-    def _evaluate_and_report(
-        self,
-        s: CINC2017Settings,
-        run: RunDir,
-        model: Any,
-        trainer: Any,
-        history: list[dict[str, Any]],
-        test: Any,
-        split: str,
-        train_s: float,
-    ) -> dict[str, Any]:
-        from ecg_train.metrics.cinc2017 import cinc2017_score
+    def loss(
+        self, settings: CINC2017Settings, trainer: Any, batch: tuple[torch.Tensor, ...]
+    ) -> torch.Tensor:
+        fn = getattr(trainer, "_cinc2017_loss", None)
+        if fn is None:
+            raise BenchmarkError("cinc2017: the loss needs the class counts of the training set")
+        out: torch.Tensor = fn(trainer.forward(batch[0]).float(), batch[1])
+        return out
 
-        device = trainer.device
+    def validate(
+        self, settings: CINC2017Settings, model: torch.nn.Module, loader: DataLoader[Any]
+    ) -> dict[str, float]:
+        from ecg_train import cinc2017_score
+
+        ref: list[int] = []
+        ans: list[int] = []
+        device = next(model.parameters()).device
+        for x, y in loader:
+            ans += model(x.to(device)).float().argmax(-1).cpu().tolist()
+            ref += y.tolist()
+        sc = cinc2017_score(ref, ans)
+        return {k: float(v) for k, v in sc.items() if k != "confusion"}
+
+    def evaluate_model(
+        self, settings: CINC2017Settings, model: torch.nn.Module, test: Any
+    ) -> Evaluation:
+        from ecg_train import cinc2017_score
+
+        device = next(model.parameters()).device
         probs = predict_probs(model, test, device)
         ref = _labels(test)
         ans = probs.argmax(-1)
         score = cinc2017_score(ref.tolist(), ans.tolist())
-        names = _records(test)
+        metrics: dict[str, Any] = {
+            k: score[k] for k in ("f1", "f1_normal", "f1_af", "f1_other", "f1_noisy")
+        }
+        metrics["confusion"] = score["confusion"]
+        metrics["accuracy"] = float((ref == ans).mean()) if len(ref) else None
+        metrics["n_test"] = len(ref)
+        metrics["min_input_samples"] = min_input_samples(model, settings.data.fs)
+        summary = (
+            f"{self.name}: challenge F1 {score['f1']:.4f} (N {score['f1_normal']:.3f}, "
+            f"A {score['f1_af']:.3f}, O {score['f1_other']:.3f}; noisy "
+            f"{score['f1_noisy']:.3f}) on {len(ref)} records"
+        )
+        details = {"ref": ref, "ans": ans, "probs": probs, "names": _records(test), "test": test}
+        return Evaluation(metrics, summary, details)
+
+    def eval_data(self, settings: CINC2017Settings, source: DataSource) -> Any:
+        if source.path is None:
+            raise BenchmarkError("cinc2017 needs a CinC 2017 folder")
+        min_len = min_input_samples(self.build_model(settings, None), settings.data.fs)
+        return _datasets(settings, source.path, min_len, ("all",))["all"]
+
+    def figures(
+        self, settings: CINC2017Settings, run: RunDir, evaluation: Evaluation, data: CaseData
+    ) -> None:
+        d = evaluation.details
+        m = evaluation.metrics
         with open(run.path / "test_predictions.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["record", "reference", "answer", *[f"p_{c}" for c in CLASSES]])
-            for rec, r, a, p in zip(names, ref, ans, probs, strict=True):
+            for rec, r, a, p in zip(d["names"], d["ref"], d["ans"], d["probs"], strict=True):
                 w.writerow([rec, CLASSES[r], CLASSES[a], *[f"{v:.4f}" for v in p]])
-        matrix = np.asarray(score["confusion"], dtype=np.float64)
         per_f1 = {
-            c: float(score[f"f1_{k}"])
+            c: float(m[f"f1_{k}"]) if m[f"f1_{k}"] == m[f"f1_{k}"] else float("nan")
             for c, k in zip(CLASSES, ("normal", "af", "other", "noisy"), strict=True)
         }
         plot_per_class(
@@ -389,46 +408,159 @@ class CINC2017Benchmark(Benchmark):
         )
         plot_confusion(
             run,
-            matrix,
+            np.asarray(m["confusion"], dtype=np.float64),
             list(CLASSES),
             "confusion.png",
             "Confusion matrix of the held-out test records (rows: reference, columns: answer)",
             xlabel="answer",
             ylabel="reference",
         )
-        _plot_saliency(run, model, test, ref, ans, probs, names, float(s.data.fs), device)
+        model = d.get("model")
+        if model is not None:
+            _plot_saliency(
+                run,
+                model,
+                d["test"],
+                d["ref"],
+                d["ans"],
+                d["probs"],
+                d["names"],
+                float(settings.data.fs),
+                next(model.parameters()).device,
+            )
+
+    def predict_record(
+        self, settings: CINC2017Settings, model: torch.nn.Module, record: Record
+    ) -> Prediction:
+        from ecg_models.pretrained.cinc2017 import AFClassifier
+
+        clf = model if isinstance(model, AFClassifier) else self.classifier(settings, model)
+        try:  # the case is single-lead: lead 0 of a multi-lead record
+            probs = clf(record.signal[0], record.fs)
+        except (ValueError, TypeError) as exc:
+            raise BenchmarkError(f"record {record.name}: {exc}") from exc
+        best = max(probs, key=lambda c: probs[c])
+        return Prediction(classes=probs, labels=[best], lead=0)
+
+    @staticmethod
+    def classifier(settings: CINC2017Settings, model: torch.nn.Module) -> Any:
+        """The :class:`ecg_models.pretrained.cinc2017.AFClassifier` of a trained model with the
+        case's preprocessing (the Dataset's band-pass and the case's minimum duration)."""
+        from ecg_data.datasets.cinc2017 import CINC2017TrainConfig
+        from ecg_models.pretrained.cinc2017 import AFClassifier
+
+        pre = CINC2017TrainConfig().preproc
+        lo, hi = pre.bandpass if pre.bandpass is not None else (0.5, 45.0)
+        return AFClassifier(
+            model,
+            fs=float(settings.data.fs),
+            bandpass=(float(lo or 0.5), float(hi or 45.0)),
+            order=int(pre.order),
+            min_duration_s=MIN_DURATION_S,
+        )
+
+    # ------------------------------------------------------------ run (the template's order)
+    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
+        import time
+
+        s: CINC2017Settings = settings
+        check_device(s.device)
+        source = self.resolve_data(s)
+        data = self.load_data(s, source)
+        self.say(options, f"{self.name}: {data.description}")
+        torch.manual_seed(s.seed)
+        model = self.build_model(s, data)
+        cfg = train_config(
+            s.train,
+            epochs=s.epochs,
+            device=s.device,
+            seed=s.seed,
+            run=run,
+            monitor="val_f1",
+            progress=options.progress,
+        )
+        cfg["num_workers"] = s.data.workers
+        options.begin()
+        trainer = _trainer(self, s, model, cfg, data.train, data.val)
+        t0 = time.perf_counter()
+        history = fit(trainer, run, options, self.name)
+        train_s = time.perf_counter() - t0
+        model = trainer.model
+        if not trainer.is_main_process:
+            return {"summary": f"{self.name}: rank {trainer.rank} done"}
+        model.eval()
+        evaluation = self.evaluate_model(s, model, data.test)
+        evaluation.details["model"] = model
+        self.figures(s, run, evaluation, data)
         model_file = save_best_model(model, run)
         best = trainer.best_epoch
-        metrics: dict[str, Any] = {
-            "f1": score["f1"],
-            "f1_normal": score["f1_normal"],
-            "f1_af": score["f1_af"],
-            "f1_other": score["f1_other"],
-            "f1_noisy": score["f1_noisy"],
-            "confusion": score["confusion"],
-            "accuracy": float((ref == ans).mean()) if len(ref) else None,
-            "best_epoch": int(best) if best is not None else len(history),
-            "epochs_run": len(history),
-            "train_seconds": round(train_s, 1),
-            "n_train": len(trainer.train_loader.dataset),
-            "n_test": len(ref),
-            "split": split,
-            "min_input_samples": max(
-                int(model.min_input_length), int(round(MIN_DURATION_S * s.data.fs))
-            ),
-        }
+        metrics: dict[str, Any] = dict(evaluation.metrics)
+        metrics.update(
+            {
+                "best_epoch": int(best) if best is not None else len(history),
+                "epochs_run": len(history),
+                "train_seconds": round(train_s, 1),
+                "n_train": len(data.train),  # type: ignore[arg-type]
+                "n_val": len(data.val) if data.val is not None else 0,  # type: ignore[arg-type]
+                "split": data.info["split"],
+                "data": source.description,
+            }
+        )
         if model_file is not None:
             metrics["model_file"] = model_file
         metrics["summary"] = (
-            f"{self.name}: challenge F1 {score['f1']:.4f} (N {score['f1_normal']:.3f}, "
-            f"A {score['f1_af']:.3f}, O {score['f1_other']:.3f}; noisy {score['f1_noisy']:.3f}) "
-            f"on {len(ref)} held-out test records, split {split}; {len(history)} epochs, "
-            f"{train_s / 60:.1f} min of training"
+            f"{evaluation.summary} (held-out test, split {data.info['split']}); "
+            f"{len(history)} epochs, {train_s / 60:.1f} min of training; data: "
+            f"{source.description}"
         )
         return {
             k: (None if isinstance(v, float) and not np.isfinite(v) else v)
             for k, v in metrics.items()
         }
+
+
+def _trainer(
+    case: CINC2017Benchmark,
+    s: CINC2017Settings,
+    model: Any,
+    config: dict[str, Any],
+    train: Any,
+    val: Any,
+) -> Any:
+    from ecg_train.trainer.base import BaseTrainer
+
+    loss = make_loss(s, np.bincount(_labels(train), minlength=4).tolist())
+
+    class _Trainer(BaseTrainer):
+        item_arities = (2,)
+        _cinc2017_loss = staticmethod(loss)
+
+        def _setup_dataloaders(self) -> None:
+            self.train_loader = self.make_loader(train, train=True)
+            self.val_loader = self.make_loader(val, train=False, batch_size=1)
+
+        def _train_one_epoch(self) -> None:
+            _base(train).set_epoch(self.epoch)  # new random crops and augmentation draws
+            super()._train_one_epoch()
+
+        def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+            return case.loss(s, self, batch)
+
+        def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
+            self.model.eval()
+            with torch.no_grad():
+                values = case.validate(s, self.model, data_loader)
+            return {f"val_{k}": v for k, v in values.items()}
+
+        @property
+        def batch_dim(self) -> int:
+            return 0
+
+        @property
+        def extra_required_train_config_fields(self) -> list[str]:
+            return []
+
+    return _Trainer(model, config)
 
 
 def _plot_saliency(

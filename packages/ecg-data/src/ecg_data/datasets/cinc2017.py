@@ -58,8 +58,8 @@ __all__ = [
 
 #: Class codes in label-index order.
 CINC2017_CLASSES: tuple[str, ...] = tuple(CINC2017_LABELS)
-#: The parts of the split.
-CINC2017_PARTS: tuple[str, ...] = ("train", "val", "test")
+#: The parts of the split (``"all"``: every record, e.g. to score a model on another folder).
+CINC2017_PARTS: tuple[str, ...] = ("train", "val", "test", "all")
 _CROPS = ("random", "center", "start")
 
 
@@ -160,8 +160,8 @@ class CINC2017TrainConfig(FromConfigMixin):
             training items with a centre window (False).
         min_len: the model's minimum input in samples at ``fs``: a whole-record item shorter
             than it raises ValueError naming it (0: no minimum).
-        part: ``"train"``, ``"val"`` or ``"test"``; ``None`` follows ``training``
-            (train / test).
+        part: ``"train"``, ``"val"``, ``"test"`` or ``"all"`` (every record); ``None``
+            follows ``training`` (train / test).
         test_ratio, val_ratio, n_folds, fold: the split (see :func:`stratified_split`).
         preproc / augment: preprocessing of every item (ecg-signal) / augmentation of
             training items.
@@ -261,7 +261,7 @@ class CINC2017Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             n_folds=cfg.n_folds,
             fold=cfg.fold,
         )
-        self.records = sorted(r for r, p in parts.items() if p == self.part)
+        self.records = sorted(r for r, p in parts.items() if self.part in (p, "all"))
         index = {c: k for k, c in enumerate(self.classes)}
         self.labels = np.array([index[labels[r]] for r in self.records], dtype=np.int64)
         self._epoch = 0

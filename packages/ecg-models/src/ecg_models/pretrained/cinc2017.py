@@ -38,7 +38,7 @@ def af_input(
     fs: float,
     model_fs: float,
     bandpass: Sequence[float] = (0.5, 45.0),
-    order: int = 3,
+    order: int = 4,
 ) -> npt.NDArray[np.float32]:
     """The network's input: ``sig`` (``(samples,)``, finite, at ``fs`` Hz) resampled to
     ``model_fs``, band-passed ``bandpass`` Hz (order ``order``, zero phase) and z-scored."""
@@ -71,7 +71,7 @@ class AFClassifier:
         *,
         fs: float,
         bandpass: Sequence[float] = (0.5, 45.0),
-        order: int = 3,
+        order: int = 4,
         min_duration_s: float = 2.0,
         window_s: float = 60.0,
         classes: Sequence[str] | None = None,
