@@ -29,11 +29,17 @@ class ECGModel(Protocol):
     classes: Sequence[str]
     n_leads: int
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor: ...
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The raw output (logits) for a batch ``(batch, leads, samples)``."""
+        ...
 
-    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]: ...
+    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]:
+        """The trainable parameters, as ``nn.Module.parameters``."""
+        ...
 
-    def state_dict(self) -> dict[str, torch.Tensor]: ...
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Name -> tensor of the parameters and buffers, as ``nn.Module.state_dict``."""
+        ...
 
 
 @runtime_checkable

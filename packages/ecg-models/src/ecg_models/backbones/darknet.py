@@ -72,6 +72,7 @@ class DarkResidual(SeqLenModule):
         )
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, channels, samples)`` to the same shape."""
         out: Tensor = self.body(x)
         return x + out
 

@@ -107,6 +107,7 @@ class DenseLayer(SeqLenModule):
         self.out_channels = in_channels + growth
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, in_channels, samples)`` to ``(batch, in_channels + growth, samples)``."""
         return torch.cat([x, self.body(x)], dim=1)
 
 
@@ -122,6 +123,7 @@ class Transition(SeqLenModule):
         return seq_len if self.pool is None else self.pool.output_length(seq_len)
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, in_channels, samples)`` to ``(batch, out_channels, samples // stride)``."""
         out: Tensor = self.conv(x)
         if self.pool is not None:
             out = self.pool(out)

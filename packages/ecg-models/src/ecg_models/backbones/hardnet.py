@@ -65,6 +65,7 @@ class HarDBlock(SeqLenModule):
         self.layers = nn.ModuleList(layers)
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, in_channels, samples)`` to ``(batch, out_channels, samples)``."""
         feats: list[Tensor] = [x]
         for i, layer in enumerate(self.layers):
             tin: list[Tensor] = []

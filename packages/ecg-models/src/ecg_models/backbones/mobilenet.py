@@ -98,6 +98,8 @@ class InvertedResidual(SeqLenModule):
         return self.body.output_length(seq_len)
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, in_channels, samples)`` to ``(batch, out_channels, samples_out)``
+        (``samples_out`` set by the stride)."""
         out: Tensor = self.body(x)
         if self.use_residual:
             d: Tensor = self.drop(out)

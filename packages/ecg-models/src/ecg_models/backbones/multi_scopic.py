@@ -148,6 +148,8 @@ class MultiScopicBranches(SeqLenModule):
         return min(module_output_length(b, seq_len) for b in self.branches)
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, in_channels, samples)`` to ``(batch, out_channels, samples_out)``, the
+        branches concatenated along channels."""
         outs: list[Tensor] = [b(x) for b in self.branches]
         n = min(o.shape[-1] for o in outs)
         return torch.cat([o[..., :n] for o in outs], dim=1)

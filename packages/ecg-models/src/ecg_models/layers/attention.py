@@ -63,6 +63,7 @@ class SEBlock(SeqLenModule):
         )
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, channels, samples)`` to the same shape, each channel scaled by its gate."""
         w: Tensor = self.fc(x.mean(dim=-1, keepdim=True))
         return x * w
 
@@ -111,6 +112,7 @@ class GlobalContextBlock(SeqLenModule):
         )
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, channels, samples)`` to the same shape."""
         if self.conv_mask is not None:
             mask: Tensor = self.conv_mask(x)  # (batch, 1, samples)
             weights = nnf.softmax(mask, dim=-1)
@@ -214,6 +216,7 @@ class NonLocalBlock(SeqLenModule):
         self.out = nn.Sequential(nn.Conv1d(inter, channels, 1), nn.BatchNorm1d(channels))
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, channels, samples)`` to the same shape."""
         theta: Tensor = self.theta(x)  # (batch, inter, n)
         phi: Tensor = self.phi(x)
         g: Tensor = self.g(x)

@@ -261,6 +261,7 @@ class Pool1d(SeqLenModule):
         return conv_output_length(seq_len, self.kernel_size, self.stride, self.padding)
 
     def forward(self, x: Tensor) -> Tensor:
+        """``(batch, channels, samples)`` to ``(batch, channels, output_length(samples))``."""
         out: Tensor = self.pool(x)
         return out
 

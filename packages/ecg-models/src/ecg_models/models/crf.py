@@ -20,6 +20,10 @@ class CRF(nn.Module):
     ``start[y_0] + sum_t emit[t, y_t] + sum_{t>0} trans[y_{t-1}, y_t] + end[y_T]``, and
     ``p(y | x) = exp(score(y)) / sum_y' exp(score(y'))``.
 
+    Shapes: ``emissions`` ``(batch, steps, num_tags)`` (unnormalised scores), ``tags``
+    ``(batch, steps)`` (int64 tag indices), ``mask`` ``(batch, steps)`` (bool, True on valid steps;
+    every sequence starts with a valid step).
+
     Args:
         num_tags: number of tags (classes).
     """

@@ -55,6 +55,9 @@ def to_onnx(
     """Export ``model`` (in eval mode) to an ONNX file with input ``"input"`` and output
     ``"output"``; the batch axis is dynamic when ``dynamic_batch``.
 
+    ``example`` is an input of the model, e.g. ``(batch, leads, samples)``; the exported graph
+    keeps its number of leads and samples.
+
     Raises:
         ImportError: if ``onnx`` is not installed (``pip install ecg-models[onnx]``).
     """

@@ -171,7 +171,11 @@ class RR_LSTM(TaskModel):
     def inference(
         self, x: torch.Tensor, threshold: float | None = None
     ) -> ClassificationInference | SequenceInference:
-        """Pooled models give :class:`ClassificationInference`. Per-beat models give
+        """Run the model in eval mode on ``x`` ``(batch, beats, n_leads)`` beat features (RR
+        intervals in s; 2-D input is ``(batch, beats)`` with one feature, else ``(beats,
+        n_leads)``) and post-process.
+
+        Pooled models give :class:`ClassificationInference`. Per-beat models give
         :class:`SequenceInference` over beats: ``mask`` the class index of each beat (Viterbi path
         with a CRF, else arg-max or, for one class, ``prob >= threshold``) and ``intervals`` the
         runs of beats of each class."""

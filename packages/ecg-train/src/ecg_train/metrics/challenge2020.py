@@ -57,7 +57,7 @@ def cinc2021_classes() -> tuple[str, ...]:
 
 
 def cinc2021_weights() -> NDArray[np.float64]:
-    """The 26 x 26 weights matrix of the 2021 challenge (a fresh copy)."""
+    """The weights matrix of the 2021 challenge, shape ``(26, 26)`` (a fresh copy)."""
     return _table()[1].copy()
 
 

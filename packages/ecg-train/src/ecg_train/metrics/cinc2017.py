@@ -95,7 +95,9 @@ def cinc2017_score(
     """The challenge score and its parts.
 
     Args:
-        reference, answers: as :func:`cinc2017_confusion`.
+        reference: reference codes, one per record (1-D), as :func:`cinc2017_confusion` takes.
+        answers: the answers, aligned with ``reference`` (same length) or a mapping record ->
+            code, as :func:`cinc2017_confusion` takes.
 
     Returns:
         ``{"f1": mean F1 of N, A, O, "f1_normal", "f1_af", "f1_other", "f1_noisy",

@@ -31,13 +31,18 @@ class CPSC2020Counts:
 
     @property
     def score(self) -> int:
+        """``-FP - 5 FN`` (0 is perfect)."""
         return -FP_PENALTY * self.fp - FN_PENALTY * self.fn
 
 
 def cpsc2020_record_counts(
     ref: ArrayLike, pred: ArrayLike, fs: float = 400.0, tolerance_s: float = 0.15
 ) -> CPSC2020Counts:
-    """TP/FP/FN of one record and one beat type by the official rule (see module docstring)."""
+    """TP/FP/FN of one record and one beat type by the official rule (see module docstring).
+
+    ``ref`` and ``pred`` are 1-D arrays of beat positions in samples at ``fs`` Hz; a reference
+    beat is found when a prediction lies within ``tolerance_s`` seconds of it.
+    """
     r = np.asarray(ref, dtype=np.float64).ravel()
     p = np.asarray(pred, dtype=np.float64).ravel()
     if r.size == 0:

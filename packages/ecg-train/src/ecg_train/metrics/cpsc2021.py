@@ -137,6 +137,9 @@ def endpoint_score_ranges(
 def predicted_class(endpoints_pred: ArrayLike, len_sig: int) -> int:
     """0 without episode, 1 for a single episode covering the whole record, else 2.
 
+    ``endpoints_pred`` has shape ``(episodes, 2)``: onset and offset sample indices of each
+    predicted AF episode of a record of ``len_sig`` samples.
+
     Raises:
         ValueError: invalid episodes (:func:`check_endpoints`).
     """
@@ -188,6 +191,7 @@ class CPSC2021RecordScore:
 
     @property
     def u(self) -> float:
+        """The record's score ``ur + ue``."""
         return self.ur + self.ue
 
 
@@ -201,6 +205,10 @@ def cpsc2021_record_score(
     len_sig: int,
 ) -> CPSC2021RecordScore:
     """Score one record (see the module docstring); episode indices are sample indices.
+
+    ``endpoints_pred`` has shape ``(episodes, 2)`` (predicted onset, offset); ``beat_loc`` (1-D)
+    holds the R-peak sample indices, ``af_starts`` and ``af_ends`` (1-D, same length) the
+    reference episodes, ``len_sig`` the record's length in samples.
 
     Raises:
         ValueError: invalid episodes (:func:`check_endpoints`).

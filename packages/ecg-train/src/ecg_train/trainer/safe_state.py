@@ -87,7 +87,8 @@ def encode_state(obj: object) -> tuple[dict[str, torch.Tensor], str]:
 
 
 def decode_state(tensors: dict[str, torch.Tensor], text: str) -> Any:
-    """Inverse of :func:`encode_state`.
+    """Inverse of :func:`encode_state`: the tree of ``text`` (JSON) with its tensor references
+    replaced by the tensors of ``tensors`` (name -> tensor, any shape).
 
     Raises:
         ValueError: a malformed tree, or a reference to a missing tensor.
