@@ -127,3 +127,27 @@ def test_predict_with_a_pretrained_name(
     err = capsys.readouterr().err
     assert "'no-such-model' is neither a run folder nor a pretrained model" in err
     assert "toy-burst" in err
+
+
+def test_set_epoch_reaches_wrapped_datasets() -> None:
+    """The trainer tells every epoch to the Datasets (random crops differ per epoch)."""
+    from torch.utils.data import ConcatDataset, Subset
+
+    from ecg_benchmarks._trainer import set_epoch
+
+    class Items:
+        def __init__(self) -> None:
+            self.epochs: list[int] = []
+
+        def __len__(self) -> int:
+            return 3
+
+        def __getitem__(self, i: int) -> int:
+            return i
+
+        def set_epoch(self, epoch: int) -> None:
+            self.epochs.append(epoch)
+
+    a, b = Items(), Items()
+    set_epoch(Subset(ConcatDataset([a, Subset(b, [0])]), [0, 1]), 4)  # type: ignore[list-item]
+    assert a.epochs == [4] and b.epochs == [4]

@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader, Dataset
 from ecg_train import BaseTrainer, CheckpointMismatchError, TrainConfig
 from ecg_train.trainer.checkpoint import list_checkpoints, load_checkpoint
 
-__all__ = ["CaseTrainer", "load_best_weights"]
+__all__ = ["CaseTrainer", "load_best_weights", "set_epoch"]
 
 
 class CaseTrainer(BaseTrainer):
@@ -32,6 +32,8 @@ class CaseTrainer(BaseTrainer):
             validation metric).
         on_resumed: called once a checkpoint has been accepted on resume.
         say: prints a message (a skipped unreadable checkpoint).
+        val_batch_size: batch size of the validation loader (None: the training batch size).
+        val_collate: collate function of the validation loader (None: torch's default).
     """
 
     def __init__(
@@ -47,8 +49,12 @@ class CaseTrainer(BaseTrainer):
         on_epoch: Callable[[int, dict[str, float]], None],
         on_resumed: Callable[[], None],
         say: Callable[[str], None],
+        val_batch_size: int | None = None,
+        val_collate: Callable[[list[Any]], Any] | None = None,
     ) -> None:
         self._train_set = train_set
+        self._val_batch_size = val_batch_size
+        self._val_collate = val_collate
         self._val_set = val_set
         self._loss = loss
         self._validate = validate
@@ -61,7 +67,12 @@ class CaseTrainer(BaseTrainer):
     def _setup_dataloaders(self) -> None:
         self.train_loader = self.make_loader(self._train_set, train=True)
         if self._val_set is not None and len(self._val_set):  # type: ignore[arg-type]
-            self.val_loader = self.make_loader(self._val_set, train=False)
+            self.val_loader = self.make_loader(
+                self._val_set,
+                train=False,
+                batch_size=self._val_batch_size,
+                collate_fn=self._val_collate,
+            )
 
     def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         return self._loss(self, batch)
@@ -73,6 +84,10 @@ class CaseTrainer(BaseTrainer):
     @property
     def extra_required_train_config_fields(self) -> list[str]:
         return []
+
+    def _train_one_epoch(self) -> None:
+        set_epoch(self._train_set, self.epoch)
+        super()._train_one_epoch()
 
     def _end_of_epoch(self) -> bool:
         stop = super()._end_of_epoch()
@@ -102,6 +117,18 @@ class CaseTrainer(BaseTrainer):
             self._on_resumed()
             return source
         raise CheckpointMismatchError(f"no checkpoint of {folder} can be read: {'; '.join(errors)}")
+
+
+def set_epoch(dataset: Any, epoch: int) -> None:
+    """Call ``set_epoch(epoch)`` on ``dataset`` and on the Datasets it wraps (Subset, ConcatDataset),
+    so that random crops and augmentations change from epoch to epoch."""
+    if hasattr(dataset, "set_epoch"):
+        dataset.set_epoch(epoch)
+    inner = getattr(dataset, "dataset", None) or getattr(dataset, "base", None)
+    if inner is not None and inner is not dataset:
+        set_epoch(inner, epoch)
+    for part in getattr(dataset, "datasets", ()) or ():
+        set_epoch(part, epoch)
 
 
 def load_best_weights(trainer: BaseTrainer, checkpoints: Path) -> None:

@@ -198,8 +198,6 @@ def _cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     apply_overrides(settings, parse_assignments(args.assignments))
     if args.epochs is not None and args.epochs < 1:
         raise SettingsError(f"--epochs must be a positive integer, got {args.epochs}")
-    # Nothing is written before this check and the case's own checks have passed.
-    RunDir.check(out, resume=resume, overwrite=args.overwrite)
 
     # Under torchrun only rank 0 touches the folder; the others wait, then use the same one.
     ctx = DistContext.setup(str(getattr(settings, "device", "cpu")))
@@ -220,6 +218,9 @@ def _run_ranks(
     resume: bool,
 ) -> int:
     run = RunDir(Path(ctx.broadcast(str(out))))
+    # Nothing is written before this check and the case's own checks have passed (rank 0 checks;
+    # a refusal is raised on every rank).
+    ctx.on_main(lambda: RunDir.check(run.path, resume=resume, overwrite=args.overwrite))
     config_text = dump_toml(to_dict(settings))
 
     def prepare() -> None:

@@ -198,6 +198,12 @@ class Case(Benchmark, Generic[S]):
         validation_metric: the key of :meth:`validate` that selects the best epoch (logged as
             ``val_<key>``); larger is better unless ``monitor_mode`` is ``"min"``.
         item_arities: the tuple lengths of the training items (2: signal, target; 3: + weight).
+        val_batch_size: batch size of the validation loader (None: the training batch size; 1
+            for items of different lengths).
+        val_collate: collate function of the validation loader (None: torch's default).
+
+    Before every epoch the trainer calls ``set_epoch(epoch)`` on the training Dataset (and the
+    Datasets a Subset or ConcatDataset wraps) when it has one, so random crops change per epoch.
     """
 
     settings_class: ClassVar[type[BenchmarkSettings]]
@@ -207,6 +213,8 @@ class Case(Benchmark, Generic[S]):
     validation_metric: ClassVar[str]
     monitor_mode: ClassVar[Literal["max", "min"]] = "max"
     item_arities: ClassVar[tuple[int, ...]] = (2, 3)
+    val_batch_size: ClassVar[int | None] = None
+    val_collate: ClassVar[Callable[[list[Any]], Any] | None] = None
     calls_begin: ClassVar[bool] = True
 
     # ---------------------------------------------------------------- hooks
@@ -450,6 +458,8 @@ class Case(Benchmark, Generic[S]):
                 on_epoch=show,
                 on_resumed=options.resumed,
                 say=lambda text: print(f"{self.name}: {text}", flush=True),
+                val_batch_size=self.val_batch_size,
+                val_collate=type(self).val_collate,
             )
         except (ValueError, TypeError) as exc:
             raise BenchmarkError(f"cannot train {self.name}: {exc}") from exc

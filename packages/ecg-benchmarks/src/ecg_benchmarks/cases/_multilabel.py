@@ -152,6 +152,10 @@ class MultiLabelCase(Case[S]):
     """
 
     item_arities: ClassVar[tuple[int, ...]] = (2,)
+    #: how ClassificationMetrics treats a class with an undefined score (no positive, zero
+    #: denominator): "zero" counts it as 0 (scikit-learn), "omit" leaves it out of the macro means
+    #: (the official PhysioNet/CinC evaluate_model.py)
+    macro_undefined: ClassVar[Literal["zero", "omit"]] = "zero"
 
     @abc.abstractmethod
     def split(self, settings: S, source: DataSource) -> CaseData:
@@ -226,7 +230,9 @@ class MultiLabelCase(Case[S]):
         pred = probs >= threshold
         scores = self.scorer(classes)(labels, pred, probs)
         main_name = next(iter(scores))
-        res = ClassificationMetrics(multi_label=True, threshold=threshold, classes=classes)
+        res = ClassificationMetrics(
+            multi_label=True, threshold=threshold, classes=classes, undefined=self.macro_undefined
+        )
         result = res.compute(labels, probs, pred)
         per_f1 = {c: float(v) for c, v in zip(classes, result.per_class["f1"], strict=True)}
         per_auc = {c: float(v) for c, v in zip(classes, result.per_class["auroc"], strict=True)}

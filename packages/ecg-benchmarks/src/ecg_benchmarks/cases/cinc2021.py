@@ -148,6 +148,7 @@ class CINC2021Benchmark(MultiLabelCase[CINC2021Settings]):
     label: ClassVar[str] = "CinC 2021"
     download_hint: ClassVar[str] = "download https://physionet.org/content/challenge-2021/1.0.3/"
     validation_metric: ClassVar[str] = "challenge_metric"
+    macro_undefined = "omit"  # macro F1 / AUROC as the official evaluate_model.py
 
     def check_folder(self, path: Path) -> str | None:
         return check_cinc_folder(path)
