@@ -60,6 +60,7 @@ class DistContext:
 
     @property
     def is_main(self) -> bool:
+        """True on rank 0 (the process that writes the run folder)."""
         return self.rank == 0
 
     @property

@@ -76,34 +76,42 @@ class RunDir:
 
     @property
     def info(self) -> Path:
+        """``run.json``: which benchmark this is a run of (and the plugins it loaded)."""
         return self.path / "run.json"
 
     @property
     def config(self) -> Path:
+        """``config.toml``: the resolved settings."""
         return self.path / "config.toml"
 
     @property
     def metrics(self) -> Path:
+        """``metrics.json``: the evaluation's metrics (written last)."""
         return self.path / "metrics.json"
 
     @property
     def history(self) -> Path:
+        """``history.json``: the per-epoch losses and validation metrics."""
         return self.path / "history.json"
 
     @property
     def checkpoints(self) -> Path:
+        """``checkpoints/``: the trainer's checkpoints and the model file."""
         return self.path / "checkpoints"
 
     @property
     def logs(self) -> Path:
+        """``logs/``: CSV, text and TensorBoard logs."""
         return self.path / "logs"
 
     @property
     def report(self) -> Path:
+        """``report.md``: the rendered report."""
         return self.path / "report.md"
 
     @property
     def finished(self) -> bool:
+        """True when the run has written its metrics."""
         return self.metrics.is_file()
 
     def trainer_checkpoints(self) -> list[Path]:
@@ -249,9 +257,11 @@ class RunDir:
 
     # ---------------------------------------------------------------- files
     def write_json(self, path: Path, data: Any) -> None:
+        """Write ``data`` as indented JSON to ``path`` atomically (a temporary file, renamed)."""
         _atomic_write(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def write_text(self, path: Path, text: str) -> None:
+        """Write ``text`` to ``path`` atomically (a temporary file, renamed)."""
         _atomic_write(path, text)
 
     def read_json(self, path: Path, kind: type | None = None) -> Any:

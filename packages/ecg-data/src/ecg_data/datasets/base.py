@@ -156,6 +156,7 @@ class AugmentCfg:
 
     @property
     def active(self) -> bool:
+        """True when any augmentation is switched on."""
         return bool(self.scale or self.noise_std or self.baseline_wander or self.flip_prob)
 
 

@@ -36,7 +36,8 @@ _REC = re.compile(r"^data_(\d+)$")
 
 
 def load_mat_key(path: Path, key: str) -> npt.NDArray[Any]:
-    """``scipy.io.loadmat(path)[key]``, raising :class:`ReaderError` naming the file on failure."""
+    """``scipy.io.loadmat(path)[key]`` (the array as stored, any shape), raising
+    :class:`ReaderError` naming the file on failure."""
     from scipy.io import loadmat
 
     if not path.is_file():

@@ -50,6 +50,7 @@ class CPSC2021(WFDBReader):
         return (int(m.group(1)), int(m.group(2))) if m else (10**9, rec)
 
     def get_subject(self, rec: str) -> str:
+        """The subject of record ``rec`` (``"data_3_1"`` -> ``"3"``)."""
         m = _REC.search(rec)
         return m.group(1) if m else rec
 

@@ -123,6 +123,7 @@ class EDFHeader:
 
     @property
     def is_bdf(self) -> bool:
+        """True for BDF files (24-bit samples), False for EDF (16-bit)."""
         return self.bytes_per_sample == 3
 
     @property
