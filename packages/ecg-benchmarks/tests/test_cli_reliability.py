@@ -217,3 +217,16 @@ def test_help_examples_parse(capsys: pytest.CaptureFixture[str]) -> None:
             bench = get_benchmark(words[2])
             sets = [words[i + 1] for i, w in enumerate(words) if w == "--set"]
             apply_overrides(bench.default_settings(), parse_assignments(sets))
+
+
+def test_resume_of_an_unlabelled_run_of_another_benchmark(
+    toy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run folder without run.json (written before it existed): the config names the problem."""
+    out = toy / "old"
+    (out / "checkpoints").mkdir(parents=True)
+    (out / "checkpoints" / "checkpoint_epoch0000_step00000002.pt").write_bytes(b"x")
+    (out / "config.toml").write_text('task = "rr_lstm"\n')
+    assert main(["run", "cinc2021", "--resume", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "does not fit the settings of 'cinc2021' (a run of another benchmark?)" in err

@@ -188,7 +188,13 @@ def _cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             raise RunDirError(f"cannot resume: {out} does not exist")
         _owner_check(RunDir(out), bench.name)
         if RunDir(out).config.is_file():
-            apply_overrides(settings, load_toml(RunDir(out).config))
+            try:
+                apply_overrides(settings, load_toml(RunDir(out).config))
+            except SettingsError as exc:
+                raise SettingsError(
+                    f"{RunDir(out).config} does not fit the settings of {bench.name!r} (a run of "
+                    f"another benchmark?): {exc}"
+                ) from exc
     else:
         out = args.out or Path("runs") / f"{bench.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     if args.config is not None:
