@@ -5,6 +5,7 @@
   without editing the site.
 * Pretrained models: ``pretrained.md`` is generated from the cards shipped in
   ``ecg_models/pretrained/weights/*.json`` (training data, held-out scores, the command).
+* Sphinx roles of the docstrings (``:class:`X```) are shown as the code ``X`` they mark.
 * Links of the included READMEs: a relative link to a README that the site includes points to
   its page; a link to another repository file becomes that file's repository path in code
   (the site does not serve source files); a link to a file that does not exist fails the build.
@@ -40,6 +41,8 @@ README_PAGES: dict[str, str] = {
 }
 
 _LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
+#: a Sphinx role of a docstring as rendered (``:class:`X``` -> ``:class:<code>X</code>``)
+_ROLE = re.compile(r":(?:class|func|meth|mod|data|attr|exc|obj|py:\w+):(<code>)")
 
 
 def public_modules(import_name: str, src: Path) -> list[str]:
@@ -155,3 +158,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
         return f"{text} (`{rel}`)" if text and text != rel else f"`{rel}`"
 
     return _LINK.sub(fix, markdown)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    """Drop the Sphinx role prefixes of rendered docstrings, keeping the code they mark."""
+    return _ROLE.sub(r"\1", html)

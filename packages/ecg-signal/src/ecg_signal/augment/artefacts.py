@@ -46,8 +46,12 @@ class RandomArtefactsConfig:
         fs: sampling rate in Hz (required before use; the manager fills it in).
         spike_prob, motion_prob, muscle_prob: probability that an augmented item gets each kind.
         spike_count, motion_count, muscle_count: the largest number of bursts of each kind.
-        spike_width_s, spike_amplitude, motion_duration_s, motion_freq_hz, motion_amplitude,
-        muscle_duration_s, muscle_std: ``(low, high)`` ranges (s, signal units, Hz).
+        spike_width_s, spike_amplitude: ``(low, high)`` ranges of the spikes' width (s) and
+            amplitude (signal units).
+        motion_duration_s, motion_freq_hz, motion_amplitude: ``(low, high)`` ranges of the
+            motion bursts' duration (s), frequency (Hz) and amplitude (signal units).
+        muscle_duration_s, muscle_std: ``(low, high)`` ranges of the muscle-noise bursts'
+            duration (s) and standard deviation (signal units).
         prob: ``(batch_prob, lead_prob)`` or one probability for both: the fraction of the batch
             that is augmented and the fraction of leads of each augmented ECG.
         inplace: add the artefacts into the input tensor.

@@ -63,9 +63,10 @@ class AugmenterManagerConfig:
         fs: sampling rate in Hz, given to every augmenter whose config does not set it.
         seed: seed of the manager; each augmenter without its own seed gets one derived from it,
             so one seed reproduces the whole pipeline bit for bit. None: torch's global RNG.
-        baseline_wander, label_smooth, mixup, random_flip, random_masking, random_renormalize,
-        stretch_compress, cutmix, random_artefacts: ``None``/``False`` to leave an augmenter
-            out, ``{}``/``True`` for its defaults, or a mapping / config dataclass of its options.
+        baseline_wander, label_smooth, mixup, random_flip, random_masking: ``None``/``False`` to
+            leave an augmenter out, ``{}``/``True`` for its defaults, or a mapping / config
+            dataclass of its options.
+        random_renormalize, stretch_compress, cutmix, random_artefacts: the same.
     """
 
     random: bool = False

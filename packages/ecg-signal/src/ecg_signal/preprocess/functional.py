@@ -141,7 +141,8 @@ def notch_sos(freq: float, fs: float, q: float = 30.0) -> FloatArray:
 
 
 def sosfiltfilt_padlen(sos: npt.ArrayLike) -> int:
-    """The default ``padlen`` of ``scipy.signal.sosfiltfilt`` for these sections.
+    """The default ``padlen`` (samples) of ``scipy.signal.sosfiltfilt`` for ``sos`` of shape
+    ``(n_sections, 6)``.
 
     ``3 * (2 * n_sections + 1 - min(#(b2 == 0), #(a2 == 0)))``, as scipy computes it.
     """

@@ -122,7 +122,7 @@ class BaselineRemove(nn.Module):
         self.mode: Literal["nearest", "zeros"] = mode
 
     def forward(self, sig: torch.Tensor) -> torch.Tensor:
-        """Return ``sig`` minus its median-filtered baseline."""
+        """Return ``sig`` (shape ``(..., samples)``) minus its median-filtered baseline."""
         return tf.baseline_remove(sig, self.fs, self.windows, self.mode)
 
     def extra_repr(self) -> str:
@@ -141,7 +141,7 @@ class Detrend(nn.Module):
         self.degree = npf._check_degree(degree)
 
     def forward(self, sig: torch.Tensor) -> torch.Tensor:
-        """Return ``sig`` minus its fitted polynomial trend."""
+        """Return ``sig`` (shape ``(..., samples)``) minus its fitted polynomial trend."""
         return tf.detrend_polynomial(sig, self.degree)
 
     def extra_repr(self) -> str:

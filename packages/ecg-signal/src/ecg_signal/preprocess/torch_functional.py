@@ -301,13 +301,15 @@ def bandpass(
     highcut: float | None = 45.0,
     order: int = 4,
 ) -> torch.Tensor:
-    """Torch twin of :func:`ecg_signal.preprocess.functional.bandpass` (same Butterworth SOS)."""
+    """Torch twin of :func:`ecg_signal.preprocess.functional.bandpass` (same Butterworth SOS):
+    ``sig`` of shape ``(..., samples)`` at ``fs`` Hz, cut-offs in Hz; the same shape back."""
     x = as_tensor_signal(sig)
     return sosfiltfilt(x, npf.butter_sos(lowcut, highcut, fs, order), what="bandpass")
 
 
 def notch(sig: torch.Tensor, fs: float, freq: float = 50.0, q: float = 30.0) -> torch.Tensor:
-    """Torch twin of :func:`ecg_signal.preprocess.functional.notch` (same iirnotch section)."""
+    """Torch twin of :func:`ecg_signal.preprocess.functional.notch` (same iirnotch section):
+    ``sig`` of shape ``(..., samples)`` at ``fs`` Hz, ``freq`` in Hz; the same shape back."""
     x = as_tensor_signal(sig)
     return sosfiltfilt(x, npf.notch_sos(freq, fs, q), what="notch")
 
@@ -377,7 +379,8 @@ def resample_poly(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
 
 
 def resample(sig: torch.Tensor, fs: float, target_fs: float) -> torch.Tensor:
-    """Torch twin of :func:`ecg_signal.preprocess.functional.resample`."""
+    """Torch twin of :func:`ecg_signal.preprocess.functional.resample`: ``sig`` of shape
+    ``(..., samples)`` from ``fs`` to ``target_fs`` Hz, giving ``(..., samples_out)``."""
     x = as_tensor_signal(sig)
     up, down = npf.resample_ratio(fs, target_fs)
     return resample_poly(x, up, down)
@@ -425,7 +428,8 @@ def baseline_remove(
     windows: Sequence[float] = (0.2, 0.6),
     mode: Literal["nearest", "zeros"] = "nearest",
 ) -> torch.Tensor:
-    """Torch twin of :func:`ecg_signal.preprocess.functional.baseline_remove`."""
+    """Torch twin of :func:`ecg_signal.preprocess.functional.baseline_remove`: ``sig`` of shape
+    ``(..., samples)`` at ``fs`` Hz, median windows in seconds; the same shape back."""
     x = as_tensor_signal(sig)
     base = x
     for w in npf.median_windows(fs, windows):
@@ -434,7 +438,8 @@ def baseline_remove(
 
 
 def detrend_polynomial(sig: torch.Tensor, degree: int = 1) -> torch.Tensor:
-    """Torch twin of :func:`ecg_signal.preprocess.functional.detrend_polynomial`."""
+    """Torch twin of :func:`ecg_signal.preprocess.functional.detrend_polynomial`: ``sig`` of
+    shape ``(..., samples)``; the same shape back."""
     x = as_tensor_signal(sig)
     deg = npf._check_degree(degree)
     n = x.shape[-1]
@@ -465,7 +470,8 @@ def normalize(
     std: float | Sequence[float] = 1.0,
     per_lead: bool = True,
 ) -> torch.Tensor:
-    """Torch twin of :func:`ecg_signal.preprocess.functional.normalize` (same semantics)."""
+    """Torch twin of :func:`ecg_signal.preprocess.functional.normalize` (same semantics):
+    ``sig`` of shape ``(..., samples)``; the same shape back."""
     x = as_tensor_signal(sig)
     m = npf._check_method(method)
     mean_t = _targets(mean, "mean", x)
