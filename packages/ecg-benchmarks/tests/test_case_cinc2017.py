@@ -97,6 +97,37 @@ def test_smoke_run(
     for c in ("N", "A", "O", "~"):
         assert c in text
 
+    # the run exported as the pretrained classifier (into a temporary folder)
+    from ecg_benchmarks.cases._cinc2017_report import export_pretrained
+    from ecg_benchmarks.cases.cinc2017 import CINC2017Settings
+    from ecg_benchmarks.runs import RunDir
+    from ecg_models import TaskModel
+    from ecg_models.pretrained._registry import check_card
+    from ecg_models.pretrained.cinc2017 import AFClassifier
+
+    card_path = export_pretrained(
+        CINC2017Settings(), RunDir(out), metrics, "ecg-bench run cinc2017 ...", "0" * 40, tmp_path
+    )
+    card = json.loads(card_path.read_text())
+    check_card(card, "cinc2017")
+    assert card["scores"][next(iter(card["scores"]))] == metrics["f1"] or metrics["f1"] is None
+    model = TaskModel.from_checkpoint(tmp_path / "cinc2017.safetensors")
+    clf = AFClassifier(model, **card["config"])
+    sig = scipy.io.loadmat(rec)["val"][0] / 1000.0
+    probs = clf(sig, 300.0)
+    with open(preds / "A00001_classes.csv") as fh:
+        rows_p = {r[0]: r[1:] for r in csv.reader(fh)}
+    for c, p in probs.items():  # the classifier is what `ecg-bench predict` ran
+        assert any(abs(float(v) - p) < 1e-4 for v in rows_p.get(c, []) if _is_float(v)), c
+
+
+def _is_float(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
+
 
 @pytest.mark.slow
 def test_kfold_run(db: Path, tmp_path: Path) -> None:

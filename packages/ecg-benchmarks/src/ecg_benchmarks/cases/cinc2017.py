@@ -30,6 +30,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
+from ecg_benchmarks.cases._cinc2017_report import CLASSES, plot_saliency
 from ecg_benchmarks.cases._common import (
     TRAIN_AUGMENT,
     fit,
@@ -40,7 +41,6 @@ from ecg_benchmarks.cases._common import (
 )
 from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
 from ecg_benchmarks.predictions import Prediction, Record
-from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
 from ecg_benchmarks.template import (
     Case,
@@ -59,7 +59,6 @@ __all__ = [
     "check_cinc2017_folder",
 ]
 
-CLASSES = ("N", "A", "O", "~")
 #: Shortest record classified, in s (a rhythm label needs a few beats; records are >= 9 s).
 MIN_DURATION_S = 2.0
 HINT = "download https://physionet.org/content/challenge-2017/1.0.0/ (training2017.zip)"
@@ -417,7 +416,7 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
         )
         model = d.get("model")
         if model is not None:
-            _plot_saliency(
+            plot_saliency(
                 run,
                 model,
                 d["test"],
@@ -561,66 +560,3 @@ def _trainer(
             return []
 
     return _Trainer(model, config)
-
-
-def _plot_saliency(
-    run: RunDir,
-    model: Any,
-    test: Any,
-    ref: npt.NDArray[np.int64],
-    ans: npt.NDArray[np.int64],
-    probs: npt.NDArray[np.float64],
-    names: list[str],
-    fs: float,
-    device: Any,
-) -> None:
-    """One test record per class (correct answers first) with the Grad-CAM saliency of its
-    answer under the signal."""
-    from ecg_benchmarks.cases._common import _plt
-    from ecg_models.explain import grad_cam
-
-    picks: list[int] = []
-    for k in range(len(CLASSES)):
-        right = np.flatnonzero((ref == k) & (ans == k))
-        wrong = np.flatnonzero(ref == k)
-        if right.size or wrong.size:
-            picks.append(int(right[0] if right.size else wrong[0]))
-    if not picks:
-        return
-    plt = _plt()
-    fig, axes = plt.subplots(len(picks), 1, figsize=(11, 2.3 * len(picks)), squeeze=False)
-    for row, i in enumerate(picks):
-        x = test[i][0][None].to(device)
-        cam = grad_cam(model, x, classes=[int(ans[i])])[0, 0].cpu().numpy()
-        sig = x[0, 0].cpu().numpy()
-        n = min(sig.size, int(20 * fs))  # the first 20 s
-        t = np.arange(n) / fs
-        ax = axes[row][0]
-        lo, hi = float(sig[:n].min()), float(sig[:n].max())
-        ax.imshow(
-            cam[None, :n],
-            aspect="auto",
-            cmap="Reds",
-            extent=(0.0, n / fs, lo, hi),
-            vmin=0.0,
-            vmax=1.0,
-            alpha=0.6,
-        )
-        ax.plot(t, sig[:n], lw=0.6, color="k")
-        shown = ", ".join(f"{c} {p:.2f}" for c, p in zip(CLASSES, probs[i], strict=True))
-        ax.set_title(
-            f"{names[i]}: reference {CLASSES[ref[i]]}, answer {CLASSES[ans[i]]} ({shown}); "
-            f"red: Grad-CAM of {CLASSES[ans[i]]}",
-            fontsize=8,
-        )
-        ax.set_xlabel("time (s)", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(
-        add_figure(
-            run,
-            "examples.png",
-            "Held-out test records (first 20 s) with the Grad-CAM saliency of the answer",
-        ),
-        dpi=90,
-    )
-    plt.close(fig)
