@@ -151,3 +151,8 @@ def test_bad_folder_and_settings(tmp_path: Path, capsys: pytest.CaptureFixture[s
         CINC2017DataSettings(n_folds=5, fold=5)
     with pytest.raises(ValueError, match="data.fs must lie in"):
         CINC2017DataSettings(fs=1000.0)
+    from ecg_benchmarks.cases.cinc2017 import CINC2017Settings
+    from ecg_benchmarks.template import TrainSettings
+
+    with pytest.raises(ValueError, match="train.train_ratio is not used"):
+        CINC2017Settings(train=TrainSettings(train_ratio=0.5))

@@ -159,6 +159,13 @@ class CINC2017Settings(BenchmarkSettings):
         default_factory=lambda: TrainSettings(batch_size=32, lr=2e-3, scheduler="one_cycle")
     )
 
+    def validate(self) -> None:
+        if self.train.train_ratio != TrainSettings().train_ratio:
+            raise ValueError(
+                "cinc2017 splits by data.test_ratio / data.val_ratio (or data.n_folds); "
+                f"train.train_ratio is not used, got {self.train.train_ratio}"
+            )
+
 
 def check_cinc2017_folder(path: Path) -> str | None:
     """None when ``path`` (or its ``training2017/``) holds ``REFERENCE.csv`` and ``.mat`` files."""
