@@ -167,6 +167,10 @@ def test_a_second_writer_is_refused(toy: Path, capsys: pytest.CaptureFixture[str
     with RunDir(out).lock():  # another process writing the folder
         assert main([*PLUG, "run", "toy", "--resume", str(out)]) == 2
         assert "is in use by another ecg-bench process" in capsys.readouterr().err
+        (out / "metrics.json").write_text('{"benchmark": "toy"}')
+        assert main(["report", str(out)]) == 2
+        assert "is in use by another ecg-bench process" in capsys.readouterr().err
+        (out / "metrics.json").unlink()
     assert main([*PLUG, "run", "toy", "--resume", str(out), "--set", "stop_at_step=0"]) == 0
 
 

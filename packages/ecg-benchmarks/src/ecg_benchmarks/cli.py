@@ -361,7 +361,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     run = _finished_run(Path(args.dir))
-    print(render_report(run))
+    with run.lock():  # report.md is written: not while another process writes the folder
+        print(render_report(run))
     return 0
 
 
