@@ -8,12 +8,13 @@ STAMP := $(VENV)/.installed
 PKG_PYPROJECTS := $(wildcard packages/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-all lint typecheck bench release clean help
+.PHONY: setup demo test test-all lint typecheck docs bench release clean help
 
 help:
 	@echo "make demo     run the main job (the cpsc2019 benchmark, end to end)"
 	@echo "make test     ruff, mypy --strict and pytest over every package and tests/"
 	@echo "make test-all the same, including tests marked slow"
+	@echo "make docs     the documentation site (mkdocs, strict) into site/"
 	@echo "make bench    the performance scripts of bench/ (us against peers)"
 	@echo "make release PKG=ecg-signal PART=patch|minor|major   bump one package"
 
@@ -35,12 +36,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# A broken link or API reference, or a docstring griffe cannot parse, fails the strict build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
 # pytest exits 5 when it collected no test: that must never count as a pass.
-test: lint typecheck
+test: lint typecheck docs
 	@set +e; $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
-test-all: lint typecheck
+test-all: lint typecheck docs
 	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
@@ -58,4 +63,4 @@ release: $(STAMP)
 	$(BIN)/python tools/release.py $(PKG) $(PART)
 
 clean:
-	rm -rf $(VENV) $(PEER) build dist .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(PEER) build dist site .mypy_cache .ruff_cache .pytest_cache

@@ -227,7 +227,8 @@ def test_plot_on_ecg_paper(sample_data: Path) -> None:
     assert np.allclose(np.diff(xt), 0.04)  # 1 mm = 40 ms
     assert np.allclose(np.diff(yt), 0.1)  # 1 mm = 0.1 mV
     assert np.allclose(np.diff(ax.get_xticks()), 0.2) and np.allclose(np.diff(ax.get_yticks()), 0.5)
-    assert fig.get_figwidth() == pytest.approx(5.0 * 25 / 25.4)  # 5 s at 25 mm/s, true scale
+    width_in = ax.get_position().width * fig.get_figwidth()
+    assert width_in == pytest.approx(5.0 * 25 / 25.4)  # 5 s at 25 mm/s, true scale
     from matplotlib.collections import LineCollection
 
     n_marks = sum(len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection))

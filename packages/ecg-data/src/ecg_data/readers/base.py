@@ -482,10 +482,11 @@ class ECGReader(ABC):
     ) -> Figure:
         """Draw a window of ``rec`` on standard ECG paper and return the matplotlib Figure.
 
-        The paper has 1 mm = 40 ms horizontally (25 mm/s) and 1 mm = 0.1 mV vertically (10 mm/mV),
-        with a minor grid every 1 mm and a major grid every 5 mm (0.2 s, 0.5 mV). The figure is
-        drawn at true scale (``mm_per_inch`` = 25.4). Annotations of the database are drawn as
-        vertical marks. The Agg canvas is used; nothing is shown.
+        The paper runs at 25 mm/s and 10 mm/mV: a minor grid every 1 mm (40 ms, 0.1 mV), a major
+        grid every 5 mm (0.2 s, 0.5 mV), drawn at true scale (``mm_per_inch`` = 25.4). Time is
+        labelled in s, amplitude in mV at the major lines, each row carries its lead name, and
+        the database annotations are vertical marks with a legend. ``fig.savefig(path)`` keeps
+        every label. The Agg canvas is used; nothing is shown.
 
         Args:
             rec: record name or index.
@@ -494,8 +495,7 @@ class ECGReader(ABC):
             annotations: draw the database annotations.
             mm_per_inch: physical scale of the figure.
         """
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from ecg_data.readers._paper import ecg_paper_figure
 
         rec = self._check_rec(rec)
         rec_fs, names, siglen = self._header(rec)
@@ -503,48 +503,20 @@ class ECGReader(ABC):
             sampto = min(siglen, _check_int(sampfrom, "sampfrom") + int(10 * rec_fs))
         data = self.load_data(rec, leads=leads, sampfrom=sampfrom, sampto=sampto)
         chans = self._resolve_leads(rec, leads)
-        n_leads, n = data.shape
-        t = (np.arange(n) + sampfrom) / rec_fs
-        dur = n / rec_fs
-        lead_h_mv = 3.0
-        width_mm = dur * 25.0
-        height_mm = n_leads * lead_h_mv * 10.0
-        fig = Figure(figsize=(max(width_mm / mm_per_inch, 2.0), max(height_mm / mm_per_inch, 1.5)))
-        FigureCanvasAgg(fig)
         marks = self._plot_marks(rec, sampfrom, sampto) if annotations else {}
-        axes = fig.subplots(n_leads, 1, sharex=True, squeeze=False)[:, 0]
-        colors = ["tab:blue", "tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:olive"]
-        for ax, sig, ch in zip(axes, data, chans, strict=True):
-            centre = float(np.median(sig))
-            lo, hi = centre - lead_h_mv / 2, centre + lead_h_mv / 2
-            x0, x1 = t[0], t[0] + dur
-            ax.set_xticks(np.arange(x0, x1 + 1e-9, 0.2))
-            ax.set_xticks(np.arange(x0, x1 + 1e-9, 0.04), minor=True)
-            ax.set_yticks(np.arange(math.floor(lo * 2) / 2, hi + 1e-9, 0.5))
-            ax.set_yticks(np.arange(math.floor(lo * 2) / 2, hi + 1e-9, 0.1), minor=True)
-            ax.grid(which="major", color="#e06060", linewidth=0.6)
-            ax.grid(which="minor", color="#f4b0b0", linewidth=0.3)
-            ax.set_xlim(x0, x1)
-            ax.set_ylim(lo, hi)
-            ax.plot(t, sig, color="black", linewidth=0.7)
-            ax.set_ylabel(f"{names[ch]} (mV)")
-            ax.tick_params(labelbottom=False, labelleft=False, length=0)
-            for k, (label, idx) in enumerate(sorted(marks.items())):
-                sel = idx[(idx >= sampfrom) & (idx < sampto)]
-                if sel.size:
-                    ax.vlines(
-                        sel / rec_fs,
-                        lo,
-                        hi,
-                        colors=colors[k % len(colors)],
-                        linewidth=0.6,
-                        label=label,
-                    )
-        if marks and any(a.get_legend_handles_labels()[0] for a in axes[:1]):
-            axes[0].legend(loc="upper right", fontsize=6)
-        axes[-1].set_xlabel("time (s); 1 mm = 40 ms, 1 mm = 0.1 mV")
-        fig.suptitle(f"{self.name} {rec}")
-        return fig
+        return ecg_paper_figure(
+            data,
+            rec_fs,
+            sampfrom,
+            [names[ch] for ch in chans],
+            marks,
+            title=self._plot_title(rec),
+            mm_per_inch=mm_per_inch,
+        )
+
+    def _plot_title(self, rec: str) -> str:
+        """Title of :meth:`plot`: the database and record (readers may add the labels)."""
+        return f"{self.name} {rec}"
 
     # ------------------------------------------------------------------ download
     def download(self, **kwargs: Any) -> Path:

@@ -276,6 +276,13 @@ class CINC2021(WFDBReader):
         present |= {SNOMED_ABBR.get(self.equiv.get(c, c), c) for c in ann.dx_codes}
         return np.array([1.0 if c in present else 0.0 for c in classes], dtype=np.float32)
 
+    def _plot_title(self, rec: str) -> str:
+        try:
+            labels = ", ".join(self.load_ann(rec).dx_abbr) or "no Dx"
+        except ReaderError:
+            labels = "no Dx"
+        return f"{self.name} {rec}: {labels}"
+
     def _meta_row(self, rec: str) -> dict[str, Any]:
         ann = self.load_ann(rec)
         return {

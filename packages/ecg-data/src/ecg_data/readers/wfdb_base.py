@@ -465,6 +465,8 @@ class WFDBReader(ECGReader):
             ann = self.load_ann(rec)
         except ReaderError:
             return {}
+        if not hasattr(ann, "beat_symbols"):  # record-level annotations (labels, not beats)
+            return {}
         marks: dict[str, npt.NDArray[np.int64]] = {}
         for sym in sorted(set(ann.beat_symbols)):
             marks[f"beat {sym}"] = ann.beat_samples[np.array(ann.beat_symbols) == sym]

@@ -269,12 +269,17 @@ def read_checkpoint_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise FileNotFoundError(f"checkpoint {str(p)!r} does not exist")
     try:
         with safe_open(str(p), framework="pt", device="cpu") as f:
-            raw = (f.metadata() or {}).get(_META_KEY)
+            meta_all = f.metadata() or {}
+            raw = meta_all.get(_META_KEY)
     except Exception as err:  # safetensors raises its own error types
-        raise CheckpointError(f"{str(p)!r} is not a safetensors checkpoint: {err}") from err
+        raise CheckpointError(
+            f"{str(p)!r} is not a safetensors checkpoint ({err}); {_model_file_hint(p)}"
+        ) from err
     if raw is None:
         raise CheckpointError(
-            f"{str(p)!r} has no {_META_KEY!r} metadata: not an ecg_models checkpoint"
+            f"{str(p)!r} has no {_META_KEY!r} metadata: not an ecg_models checkpoint (a trainer "
+            f"checkpoint holds weights, optimizer and RNG state, not the model); "
+            f"{_model_file_hint(p)}"
         )
     meta = json.loads(raw)
     if not isinstance(meta, dict):
@@ -286,6 +291,17 @@ def read_checkpoint_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"reads version {CHECKPOINT_FORMAT_VERSION}"
         )
     return meta
+
+
+def _model_file_hint(path: Path) -> str:
+    """Which file to load instead of ``path``: the model file of the same run, when there is one."""
+    beside = path.with_name("model.safetensors")
+    if beside.is_file() and beside != path:
+        return f"load the model file beside it: TaskModel.from_checkpoint({str(beside)!r})"
+    return (
+        "load a file written by TaskModel.save (a finished ecg-bench run keeps it at "
+        "RUN_DIR/checkpoints/model.safetensors)"
+    )
 
 
 _MODEL_MODULES = ["crnn", "seq_lab_net", "unet", "unet_plus", "u2net", "rr_lstm"]

@@ -530,7 +530,9 @@ class BaseTrainer(ABC):
         if self.val_loader is not None:
             self.model.eval()
             with torch.no_grad(), self._autocast():
-                local = self.evaluate(self.val_loader)
+                local = ddp.check_metrics(
+                    self.evaluate(self.val_loader), f"{type(self).__name__}.evaluate"
+                )
             metrics = ddp.reduce_metrics(local, weight=float(len(self.val_loader.sampler)))  # type: ignore[arg-type]
             self.model.train()
         metrics["train_loss"] = float(np.mean(epoch_losses)) if epoch_losses else float("nan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterator, Mapping
 
@@ -17,6 +18,7 @@ __all__ = [
     "is_main_process",
     "ResumableDistributedSampler",
     "ShardSampler",
+    "check_metrics",
     "reduce_metrics",
     "all_reduce_flag",
 ]
@@ -106,6 +108,34 @@ class ShardSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+def check_metrics(metrics: object, source: str) -> dict[str, float]:
+    """``metrics`` as a ``dict[str, float]``, or a ``TypeError`` naming ``source`` and the value.
+
+    Accepts a mapping of ``str`` names to real numbers (Python, numpy or one-element tensors).
+
+    Args:
+        metrics: what ``source`` returned.
+        source: the method that returned it, e.g. ``"MyTrainer.evaluate"``.
+    """
+    want = "a dict[str, float] of metric names to values"
+    if not isinstance(metrics, Mapping):
+        raise TypeError(
+            f"{source} must return {want}, got {metrics!r} ({type(metrics).__name__})"[:500]
+        )
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{source} must return {want}; key {key!r} is not a str")
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{source} must return {want}; {key!r} is {value!r} ({type(value).__name__})"[:500]
+            )
+        out[key] = float(value)
+    return out
 
 
 def reduce_metrics(metrics: Mapping[str, float], weight: float = 1.0) -> dict[str, float]:
