@@ -139,3 +139,13 @@ def test_unsupported_values_are_refused_by_path() -> None:
 
 def json_ndarray(dtype: str) -> str:
     return json.dumps({"$ndarray": "t0", "dtype": dtype, "shape": [1], "scalar": False})
+
+
+def test_compile_option_wraps_the_training_forward_only(tmp_path: Path) -> None:
+    trainer = toy.ToyTrainer(toy.ToyModel(), {**_config(tmp_path), "compile": True})
+    assert type(trainer.train_module).__name__ == "OptimizedModule"
+    assert trainer.model is not trainer.train_module
+    assert set(trainer.state_dict()["model"]) == set(toy.ToyModel().state_dict())
+    trainer.close()
+    with pytest.raises(TypeError, match="compile must be a bool, got 'yes'"):
+        toy.ToyTrainer(toy.ToyModel(), {**_config(tmp_path), "compile": "yes"})

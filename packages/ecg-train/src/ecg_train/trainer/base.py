@@ -110,9 +110,10 @@ class BaseTrainer(ABC):
                 f"world size {self.world_size}"
             )
         self.model = model.to(self.device)
-        self.train_module: torch.nn.Module = (
-            DistributedDataParallel(self.model) if ddp.is_distributed() else self.model
-        )
+        self._ddp_module = DistributedDataParallel(self.model) if ddp.is_distributed() else None
+        self.train_module: torch.nn.Module = self._ddp_module or self.model
+        if cfg.compile:
+            self.train_module = torch.compile(self.train_module)  # type: ignore[assignment]
         self.train_loader: DataLoader[Any] | None = None
         self.val_loader: DataLoader[Any] | None = None
         self._loader_generator = torch.Generator()
@@ -450,8 +451,12 @@ class BaseTrainer(ABC):
             value = float(loss.detach().float())
             if not math.isfinite(value) and bad_batch is None:
                 bad_batch, bad_value = self.batches_done, value
-            sync = boundary or not isinstance(self.train_module, DistributedDataParallel)
-            ctx = contextlib.nullcontext() if sync else self.train_module.no_sync()  # type: ignore[operator]
+            ddp_module = self._ddp_module
+            ctx = (
+                ddp_module.no_sync()
+                if ddp_module is not None and not boundary
+                else contextlib.nullcontext()
+            )
             with ctx:
                 scaled = loss / group
                 if self.scaler is not None:

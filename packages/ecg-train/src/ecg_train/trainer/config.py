@@ -74,6 +74,9 @@ class TrainConfig:
         num_workers: DataLoader workers (exact resume is guaranteed with 0).
         progress_bar: show tqdm bars (only on a TTY and on rank 0).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` ... or None (CUDA if available).
+        compile: run the training forward passes (:meth:`BaseTrainer.forward`) through
+            ``torch.compile`` (the model's own module, its state dict and checkpoints are
+            unchanged; the first steps are slow while it compiles).
         extra: task-specific fields (checked against ``extra_required_train_config_fields``).
     """
 
@@ -104,6 +107,7 @@ class TrainConfig:
     num_workers: int = 0
     progress_bar: bool = True
     device: str | None = None
+    compile: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -134,6 +138,8 @@ class TrainConfig:
             raise ValueError(
                 f"num_workers must be a non-negative integer, got {self.num_workers!r}"
             )
+        if not isinstance(self.compile, bool):
+            raise TypeError(f"compile must be a bool, got {self.compile!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise TypeError(f"seed must be an int, got {self.seed!r}")
         self.loggers = tuple(self.loggers)
