@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
 
 __all__ = ["ecg_paper_figure"]
@@ -97,7 +98,7 @@ def ecg_paper_figure(
         _label(v) if abs(v / label_step - round(v / label_step)) < 1e-6 else "" for v in xmajor
     ]
     t = t0 + np.arange(n) / fs
-    handles: dict[str, object] = {}
+    handles: dict[str, Artist] = {}
     for ax, sig, name in zip(axes, data, lead_names, strict=True):
         finite = sig[np.isfinite(sig)]
         centre = float(np.median(finite)) if finite.size else 0.0
