@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _peer import require_peer
 
 _PEER = textwrap.dedent(
     """
@@ -185,6 +186,7 @@ def main() -> None:
     ap.add_argument("--peer-python", default=None)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
+    args.peer_python = require_peer(args.peer_python, script="data_vs_torch_ecg.py")
     db_dir = Path(args.data) / "cinc2021"
 
     from copy import deepcopy

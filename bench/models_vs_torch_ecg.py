@@ -45,6 +45,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from _peer import require_peer
+
 MODELS = ("crnn", "tresnetP", "multi_scopic", "seq_lab_net", "unet")
 CRNN_CLASSES = ["NSR", "AF", "IAVB", "LBBB", "RBBB", "PAC", "PVC", "STD", "STE"]
 SEQ_CLASSES = ["N"]
@@ -315,6 +317,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    args.peer_python = require_peer(args.peer_python, script="models_vs_torch_ecg.py")
     models = list(args.models)
     if args.print_structure:
         print("=== ours ===")

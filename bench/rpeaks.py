@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _peer import require_peer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packages" / "ecg-signal" / "src"))
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pin", action="store_true", help="do not pin the process to one core")
     p.add_argument("--json", help="also write the rows to this JSON file")
     args = p.parse_args(argv)
+    args.peer_python = require_peer(args.peer_python, script="rpeaks.py")
 
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
         cpu = min(os.sched_getaffinity(0))

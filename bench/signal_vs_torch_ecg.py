@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _peer import require_peer
 
 AUG_CONFIG: dict[str, Any] = {
     "random": False,
@@ -223,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-peer", action="store_true", help="time ecg_signal only")
     args = parser.parse_args(argv)
+    if not args.no_peer:
+        args.peer_python = require_peer(args.peer_python, script="signal_vs_torch_ecg.py")
 
     import torch
 

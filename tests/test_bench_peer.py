@@ -1,0 +1,27 @@
+"""Every bench script stops with a hint when the peer environment (``.venv-peer``) is missing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests._repo import ROOT
+
+SCRIPTS = sorted(p for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_missing_peer_is_an_error_with_the_hint(script, tmp_path) -> None:
+    missing = tmp_path / "no-venv" / "bin" / "python"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--peer-python", str(missing)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert str(missing) in proc.stderr and "make bench" in proc.stderr
+    assert "Traceback" not in proc.stderr
