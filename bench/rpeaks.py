@@ -6,7 +6,10 @@ Every method of ``ecg_signal.rpeaks.list_methods()`` runs on the same inputs:
   beat-code set ``NLRBAaJSVrFejnE/fQ?``): Se, PPV, F1 at 50 ms and 150 ms (wfdb matching rule);
 * the CPSC2019 sample records (500 Hz, 10 s): the official CPSC2019 QRS score;
 * speed: samples per second on mitdb 100 on ONE pinned core (best of ``--repeats`` for methods
-  that take under a second, one run otherwise), and its ratio to ``ecgsuite``.
+  that take under a second, one run otherwise), and its ratio to ``ecgsuite``;
+* the pretrained network detector of ecg-models (``load_pretrained("qrs")``, row
+  ``pretrained-qrs``; skip with ``--no-pretrained``): it was trained on 30 of the 40 CPSC2019
+  sample records (the cpsc2019 case's split), so its CPSC2019 column is not a held-out score.
 
 neurokit2 (its default ``neurokit`` method and ``pantompkins1985``) runs in a subprocess with
 ``--peer-python`` (default ``.venv-peer/bin/python`` when it exists) on the same arrays, saved
@@ -34,6 +37,7 @@ from _peer import require_peer
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packages" / "ecg-signal" / "src"))
+sys.path.insert(0, str(ROOT / "packages" / "ecg-models" / "src"))
 
 from ecg_signal.rpeaks.api import detect_rpeaks, list_methods  # noqa: E402
 from ecg_signal.rpeaks.compare import compare, cpsc2019_score  # noqa: E402
@@ -143,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--no-pin", action="store_true", help="do not pin the process to one core")
     p.add_argument("--json", help="also write the rows to this JSON file")
+    p.add_argument("--no-pretrained", action="store_true", help="skip the pretrained network")
     args = p.parse_args(argv)
     args.peer_python = require_peer(args.peer_python, script="rpeaks.py")
 
@@ -166,6 +171,17 @@ def main(argv: list[str] | None = None) -> int:
                 preds.append(np.zeros(0, dtype=np.int64))
         rows.append(_row(m, ref, pred, refs, preds, secs, x.size))
         print(f"done {m}", file=sys.stderr)
+    if not args.no_pretrained:
+        import torch
+
+        from ecg_models.pretrained import load_pretrained
+
+        torch.set_num_threads(1)
+        det = load_pretrained("qrs")
+        pred, secs = _timed(lambda: det(x, 360.0), 3)
+        preds = [det(e, 500.0) for e in xs]
+        rows.append(_row("pretrained-qrs", ref, pred, refs, preds, secs, x.size))
+        print("done pretrained-qrs", file=sys.stderr)
     if args.peer_python:
         for name, res in _peer(args.peer_python, x, xs, args.repeats).items():
             preds = [np.asarray(c, dtype=np.int64) for c in res["cpsc"]]

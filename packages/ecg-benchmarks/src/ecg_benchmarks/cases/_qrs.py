@@ -1,8 +1,9 @@
-"""Building blocks of the cpsc2019 case: the training Dataset, the trainer subclass, artefact
-augmentation and the post-processing from QRS probabilities to R peaks.
+"""Building blocks of the cpsc2019 case: the training Datasets, the training step's input
+(augmentation, then the detector's scaling), the network + classic detector hybrid and the
+beat-by-beat scoring of long records.
 
-Shapes: signals are ``(batch, 1, samples)`` at 500 Hz; the QRS masks and model outputs are at
-``1 / REDUCTION`` of that rate, ``(batch, samples // REDUCTION, 1)``.
+Shapes: windows are ``(1, samples)`` at the network's rate ``fs``; masks and loss weights are
+``(samples // reduction, 1)`` (the network's output rate).
 """
 
 from __future__ import annotations
@@ -13,237 +14,171 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
-from ecg_benchmarks.cases._qrs_data import REDUCTION
-from ecg_signal import AugmenterManager
-from ecg_train import BaseTrainer
+from ecg_benchmarks.cases._qrs_data import QRSRecording
 
 __all__ = [
-    "REDUCTION",
-    "QRSTrainer",
-    "QRSWindows",
-    "add_artefacts",
+    "CPSCWindows",
+    "WindowPool",
+    "gross_f1",
     "hybrid_peaks",
-    "peaks_from_prob",
+    "scale_batch",
+    "score_long_record",
 ]
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+Item = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-class QRSWindows(Dataset[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]):
-    """Preprocessed windows with their QRS masks and loss weights: items ``(signal (1, samples),
-    mask (samples // REDUCTION, 1), weight (samples // REDUCTION, 1))``."""
+def _mask(peaks: IntArray, n: int, half: int, reduction: int) -> FloatArray:
+    from ecg_data.datasets.cpsc2019 import qrs_mask
+
+    return qrs_mask(peaks, n, half, reduction)
+
+
+class CPSCWindows(Dataset[Item]):
+    """The CPSC2019 training records of a :class:`ecg_data.CPSC2019Dataset` (items: filtered
+    signal, full-rate QRS mask), each repeated ``repeat`` times, as ``(signal, mask, weight)``:
+    the signal band-passed by :func:`ecg_models.pretrained.qrs.qrs_input` and scaled by
+    :func:`~ecg_models.pretrained.qrs.robust_scale`, the mask at ``1 / reduction`` of the rate,
+    weight 1 everywhere."""
+
+    def __init__(self, dataset: Any, reduction: int, repeat: int = 1) -> None:
+        from ecg_models.pretrained.qrs import qrs_input, robust_scale
+
+        fs = float(dataset.fs)
+        self.items: list[Item] = []
+        for i in range(len(dataset)):
+            sig, mask = dataset[i]
+            x = robust_scale(qrs_input(sig.numpy(), fs, fs))
+            n = mask.shape[0]
+            m = torch.from_numpy(np.ascontiguousarray(mask.numpy()[::reduction][: n // reduction]))
+            self.items.append((torch.from_numpy(x), m, torch.ones_like(m)))
+        self.repeat = int(repeat)
+
+    def __len__(self) -> int:
+        return len(self.items) * self.repeat
+
+    def __getitem__(self, index: int) -> Item:
+        return self.items[index % len(self.items)]
+
+
+class WindowPool(Dataset[Item]):
+    """``n_windows`` windows drawn from long recordings, afresh each epoch.
+
+    Item ``i`` of epoch ``e`` is a pure function of ``(seed, e, i)``: a recording (chosen with
+    probability proportional to its annotated length, capped at ``cap_s``) and a window start
+    inside its annotated span. The case sets :attr:`epoch` from the trainer at every step.
+
+    Args:
+        recordings: the recordings (:class:`~ecg_benchmarks.cases._qrs_data.QRSRecording`).
+        n_windows: items per epoch.
+        window: samples per window; fs: their rate; half_width_s: QRS half-width of the mask.
+        reduction: the network's output step in samples.
+    """
 
     def __init__(
         self,
-        signals: Sequence[FloatArray],
-        masks: Sequence[FloatArray],
-        weights: Sequence[FloatArray],
+        recordings: Sequence[QRSRecording],
+        n_windows: int,
+        window: int,
+        fs: float,
+        half_width_s: float,
+        reduction: int,
+        seed: int = 0,
+        cap_s: float = 120.0,
     ) -> None:
-        if not len(signals) == len(masks) == len(weights) or not signals:
-            raise ValueError(
-                "need as many masks and weights as signals (> 0), got "
-                f"{len(signals)}, {len(masks)}, {len(weights)}"
-            )
-        self.signals = torch.from_numpy(np.stack(signals))
-        self.masks = torch.from_numpy(np.stack(masks))
-        self.weights = torch.from_numpy(np.stack(weights))
+        self.recs = [r for r in recordings if r.hi - r.lo >= window // 2 and len(r.x) >= window]
+        if not self.recs:
+            raise ValueError(f"no recording holds a {window}-sample window")
+        span = np.array([min(r.hi - r.lo, cap_s * fs) for r in self.recs], dtype=np.float64)
+        self.p = span / span.sum()
+        self.n, self.window, self.r = int(n_windows), int(window), int(reduction)
+        self.half = round(half_width_s * fs)
+        self.seed, self.epoch = int(seed), 0
 
     def __len__(self) -> int:
-        return int(self.signals.shape[0])
+        return self.n
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return self.signals[index], self.masks[index], self.weights[index]
+    def __getitem__(self, index: int) -> Item:
+        from ecg_models.pretrained.qrs import robust_scale
 
-
-def add_artefacts(
-    x: torch.Tensor, ys: tuple[torch.Tensor, ...], gen: torch.Generator, prob: float = 0.5
-) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
-    """Artefacts of ambulatory recordings and a random circular shift, applied to a training batch.
-
-    Each kind is drawn for a ``prob`` fraction of the records, independently:
-
-    * spikes: 1 to 7 Hann-shaped bursts of 4-80 ms with amplitudes of 2-10 (robust units);
-    * motion: 1 to 3 Hann-windowed sinusoids of 1-8 Hz lasting 0.3-2.5 s, amplitudes 0.5-4;
-    * muscle noise: 1 to 3 Hann-windowed bursts of white noise lasting 0.2-2 s, SD 0.05-0.5.
-
-    The shift moves the signal and its per-step tensors together by a multiple of
-    ``REDUCTION`` samples, so they stay aligned. ``fs`` is 500 Hz (the case's rate).
-
-    Args:
-        x: ``(batch, 1, samples)``; ys: tensors ``(batch, samples // REDUCTION, k)``.
-        gen: the random generator (seeded by the trainer for exact resume).
-        prob: probability that a record gets spikes.
-
-    Returns:
-        New ``(x, ys)``; the inputs are not modified.
-    """
-    x, ys = x.clone(), tuple(y.clone() for y in ys)
-    b, _, n = x.shape
-    for k in range(b):
-        if float(torch.rand((), generator=gen)) < prob:
-            for _ in range(int(torch.randint(1, 8, (), generator=gen))):
-                width = int(torch.randint(2, 40, (), generator=gen))
-                start = int(torch.randint(0, n - width, (), generator=gen))
-                amp = float(torch.randn((), generator=gen)) * float(
-                    2 + 8 * torch.rand((), generator=gen)
-                )
-                x[k, :, start : start + width] += amp * torch.hann_window(width, periodic=False)
-        if float(torch.rand((), generator=gen)) < prob:
-            for _ in range(int(torch.randint(1, 4, (), generator=gen))):
-                width = min(n - 1, int(150 + 1100 * float(torch.rand((), generator=gen))))
-                start = int(torch.randint(0, n - width, (), generator=gen))
-                freq = 1.0 + 7.0 * float(torch.rand((), generator=gen))
-                amp = 0.5 + 3.5 * float(torch.rand((), generator=gen))
-                phase = 6.283185 * float(torch.rand((), generator=gen))
-                t = torch.arange(width, dtype=x.dtype) / 500.0
-                wave = torch.sin(6.283185 * freq * t + phase) * torch.hann_window(
-                    width, periodic=False, dtype=x.dtype
-                )
-                x[k, :, start : start + width] += amp * wave
-        if float(torch.rand((), generator=gen)) < prob:
-            for _ in range(int(torch.randint(1, 4, (), generator=gen))):
-                width = min(n - 1, int(100 + 900 * float(torch.rand((), generator=gen))))
-                start = int(torch.randint(0, n - width, (), generator=gen))
-                sd = 0.05 + 0.45 * float(torch.rand((), generator=gen))
-                noise = torch.randn(width, generator=gen, dtype=x.dtype) * sd
-                x[k, :, start : start + width] += noise * torch.hann_window(
-                    width, periodic=False, dtype=x.dtype
-                )
-        shift = int(torch.randint(0, n // REDUCTION, (), generator=gen))
-        x[k] = torch.roll(x[k], shift * REDUCTION, dims=-1)
-        for y in ys:
-            y[k] = torch.roll(y[k], shift, dims=0)
-    return x, ys
+        rng = np.random.default_rng([self.seed, self.epoch, int(index)])
+        rec = self.recs[int(rng.choice(len(self.recs), p=self.p))]
+        w = self.window
+        lo = max(0, min(rec.lo - w // 4, len(rec.x) - w))
+        hi = max(lo, min(rec.hi - 3 * w // 4, len(rec.x) - w))
+        st = int(rng.integers(lo, hi + 1))
+        x = robust_scale(rec.x[None, st : st + w])
+        inside = rec.peaks[(rec.peaks >= st) & (rec.peaks < st + w)] - st
+        mask = _mask(inside, w, self.half, self.r)
+        weight = np.zeros_like(mask)
+        a = max(0, rec.lo - st) // self.r
+        b = max(0, min(w, rec.hi - st)) // self.r
+        weight[a:b] = 1.0
+        return torch.from_numpy(x), torch.from_numpy(mask), torch.from_numpy(weight)
 
 
-def peaks_from_prob(
-    prob: npt.NDArray[np.floating[Any]], fs: float, threshold: float, min_qrs_s: float = 0.04
-) -> IntArray:
-    """R peaks from per-step QRS probabilities ``(samples // REDUCTION,)``.
-
-    Each run of ``prob > threshold`` at least ``min_qrs_s`` long is one QRS complex; its R peak is
-    placed at the run's centre (in input samples). Runs closer than a 200 ms refractory period
-    to the previous peak are dropped.
-    """
-    above = np.r_[0, (np.asarray(prob) > threshold).astype(np.int8), 0]
-    starts = np.flatnonzero(np.diff(above) == 1)
-    ends = np.flatnonzero(np.diff(above) == -1)
-    peaks: list[int] = []
-    for a, b in zip(starts, ends, strict=True):
-        if (b - a) * REDUCTION < min_qrs_s * fs:
-            continue
-        centre = int((a + b) * REDUCTION // 2)
-        if peaks and centre - peaks[-1] < 0.2 * fs:
-            continue
-        peaks.append(centre)
-    return np.asarray(peaks, dtype=np.int64)
+def scale_batch(x: torch.Tensor, clip: float = 5.0) -> torch.Tensor:
+    """:func:`ecg_models.pretrained.qrs.robust_scale` of a ``(batch, leads, samples)`` tensor
+    (applied after augmentation, as the detector scales each window it sees)."""
+    med = x.median(dim=-1, keepdim=True).values
+    mad = (x - med).abs().median(dim=-1, keepdim=True).values
+    return ((x - med) / (5.0 * 1.4826 * mad + 1e-6)).clamp(-clip, clip)
 
 
 def hybrid_peaks(
     prob: npt.NDArray[np.floating[Any]],
     detector_peaks: IntArray,
+    own_peaks: IntArray,
     fs: float,
-    threshold: float,
+    step_s: float,
     confirm: float = 0.1,
     reach_s: float = 0.04,
     min_gap_s: float = 0.1,
 ) -> IntArray:
-    """R peaks of the network and a classic detector together.
+    """R peaks of the network and a classic detector together (sample indices at ``fs``).
 
-    A detector beat is kept when the network's QRS probability ``prob`` (per step,
-    ``(samples // REDUCTION,)``) exceeds ``confirm`` within ``reach_s`` of it: the detector
-    localises the R peak, the network vetoes artefacts it mistook for beats. The network's own
-    beats (:func:`peaks_from_prob` at ``threshold``) farther than ``min_gap_s`` from every kept
-    detector beat are added: beats the detector missed.
-
-    Returns:
-        Sorted int64 sample indices.
+    A detector beat is kept when the network's QRS probability ``prob`` (one value per
+    ``step_s`` seconds) exceeds ``confirm`` within ``reach_s`` of it: the detector localises
+    the R peak, the network vetoes artefacts it mistook for beats. The network's own beats
+    ``own_peaks`` farther than ``min_gap_s`` from every kept detector beat are added.
     """
     p = np.asarray(prob, dtype=np.float64)
     det = np.asarray(detector_peaks, dtype=np.int64)
-    reach = round(reach_s * fs)
-    lo = np.clip((det - reach) // REDUCTION, 0, len(p) - 1)
-    hi = np.clip((det + reach) // REDUCTION + 1, 1, len(p))
-    keep = det[[bool(p[a:b].max(initial=0.0) > confirm) for a, b in zip(lo, hi, strict=True)]]
-    own = peaks_from_prob(p, fs, threshold)
-    if keep.size:
-        gap = np.abs(own[:, None] - keep[None, :]).min(axis=1)
-        own = own[gap > min_gap_s * fs]
+    if det.size and p.size:
+        t = det / fs
+        lo = np.clip(np.floor((t - reach_s) / step_s).astype(np.int64), 0, len(p) - 1)
+        hi = np.clip(np.floor((t + reach_s) / step_s).astype(np.int64) + 1, 1, len(p))
+        keep = det[[bool(p[a:b].max(initial=0.0) > confirm) for a, b in zip(lo, hi, strict=True)]]
+    else:
+        keep = det[:0]
+    own = np.asarray(own_peaks, dtype=np.int64)
+    if keep.size and own.size:
+        idx = np.searchsorted(keep, own)
+        left = np.abs(own - keep[np.clip(idx - 1, 0, keep.size - 1)])
+        right = np.abs(own - keep[np.clip(idx, 0, keep.size - 1)])
+        own = own[np.minimum(left, right) > min_gap_s * fs]
     return np.unique(np.concatenate([keep, own])).astype(np.int64)
 
 
-class QRSTrainer(BaseTrainer):
-    """BaseTrainer for QRS sequence labelling: BCE on the per-step QRS logits, with the
-    augmenters of ecg_signal (baseline wander, polarity flip, renormalisation) and artefact
-    spikes applied to each training batch."""
+def score_long_record(
+    ref: IntArray, pred: IntArray, fs: float, start_s: float = 300.0, tol_s: float = 0.15
+) -> dict[str, float]:
+    """Beat-by-beat Se, PPV, F1 and counts (wfdb matching rule at ``tol_s``) from ``start_s`` on (the
+    first 5 minutes are the learning period of ANSI/AAMI EC57, as in WFDB's ``bxb``)."""
+    from ecg_signal.rpeaks import compare
 
-    item_arities = (3,)
+    a = round(start_s * fs)
+    c = compare(ref[ref >= a], pred[pred >= a], fs, tol_s)
+    return {"se": c.sensitivity, "ppv": c.ppv, "f1": c.f1, "tp": c.tp, "fp": c.fp, "fn": c.fn}
 
-    def __init__(
-        self,
-        model: torch.nn.Module,
-        config: Any,
-        train_set: QRSWindows,
-        val_set: QRSWindows | None = None,
-        fs: float = 500.0,
-    ) -> None:
-        self._train_set, self._val_set = train_set, val_set
-        self._gen = torch.Generator()
-        self.augmenter = AugmenterManager.from_config(
-            {
-                "random": False,
-                "fs": fs,
-                "baseline_wander": {"prob": 0.5},
-                "random_flip": {"prob": 0.5},
-                "random_renormalize": {"prob": 0.5},
-            }
-        )
-        super().__init__(model, config)
 
-    def _reseed_augmentation(self) -> None:
-        """Seed every random source of the augmentation from (seed, epoch, batch): the
-        augmentation of a batch is then a pure function of its position, so an interrupted and
-        resumed run sees exactly the same batches as an uninterrupted one."""
-        base = (self.train_config.seed * 1_000_003 + self.epoch) * 1_000_003 + self.batches_done
-        self._gen.manual_seed(base % 2**62)
-        for k, aug in enumerate(self.augmenter.augmenters):
-            aug.manual_seed((base * 31 + k + 1) % 2**62)  # type: ignore[operator]
-
-    def _setup_dataloaders(self) -> None:
-        self.train_loader = self.make_loader(self._train_set, train=True)
-        if self._val_set is not None:
-            self.val_loader = self.make_loader(self._val_set, train=False)
-
-    def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        self._reseed_augmentation()
-        x, (y, w) = add_artefacts(batch[0], (batch[1], batch[2]), self._gen)
-        self.augmenter.train()
-        x = self.augmenter(x)[0]
-        logits = self.forward(x)
-        loss: torch.Tensor = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, y, weight=w
-        )
-        return loss
-
-    def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
-        total, n = 0.0, 0
-        for x, y, w in data_loader:
-            logits = self.model(x.to(self.device))
-            total += float(
-                torch.nn.functional.binary_cross_entropy_with_logits(
-                    logits, y.to(self.device), weight=w.to(self.device), reduction="sum"
-                )
-            ) / max(1, y[0].numel())
-            n += int(x.shape[0])
-        return {"val_loss": total / max(n, 1)}
-
-    @property
-    def batch_dim(self) -> int:
-        return 0
-
-    @property
-    def extra_required_train_config_fields(self) -> list[str]:
-        return []
+def gross_f1(rows: Sequence[dict[str, float]]) -> float:
+    """F1 of the beats pooled over records (EC57's gross statistic) from
+    :func:`score_long_record` rows."""
+    tp = sum(r["tp"] for r in rows)
+    bad = sum(r["fp"] + r["fn"] for r in rows)
+    return 1.0 if tp + bad == 0 else 2 * tp / (2 * tp + bad)

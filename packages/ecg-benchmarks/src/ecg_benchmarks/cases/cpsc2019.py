@@ -1,50 +1,65 @@
 """cpsc2019: QRS detection on single-lead ECGs, scored with the official CPSC2019 QRS score.
 
 The 2nd China Physiological Signal Challenge (2019): 10 s single-lead records at 500 Hz with
-R-peak references. An ``ECG_SEQ_LAB_NET`` (ecg-models: a multi-scopic CNN, then a bidirectional
-LSTM, then a per-step QRS probability at 1/8 of the input rate) is trained with ecg-train's
-``BaseTrainer`` on the training part of the CPSC2019 records and, when ``ECG_SAMPLE_DATA`` holds
-them, the QRS annotations of LUDB (per lead), MITDB and CPSC2021 (resampled to 500 Hz) and the
-multi-lead consensus beats of CinC2021 and CPSC2018 (every agreeing lead), with ecg-signal's
-augmenters plus spikes, motion and muscle artefacts. R peaks are the centres of the predicted
-QRS segments (probabilities averaged over the record and its polarity inversion). The held-out
-CPSC2019 records are scored with the official rule (75 ms window; a record scores 1 with no
-error, 0.7 with one false positive, 0.3 with one false negative, else 0), next to ecg-signal's
-classic detector on the same records and a hybrid of the two (the detector's beats that the
-network confirms, plus the network's confident beats the detector missed).
+R-peak references. An ``ECG_SEQ_LAB_NET`` (ecg-models: a multi-scopic CNN, a bidirectional LSTM,
+a per-step QRS probability at ``1 / reduction`` of its input rate ``data.fs``) is trained on the
+training part of the CPSC2019 records (:class:`ecg_data.CPSC2019Dataset`) and, when the sample
+data hold them, on windows drawn afresh each epoch from the QRS annotations of QTDB, LUDB,
+MITDB, CPSC2021 and the consensus beats of CinC2021 and CPSC2018, with ecg-signal's augmenters
+(baseline wander, polarity flip and :class:`~ecg_signal.augment.RandomArtefacts`). Evaluation runs
+the network as the shipped detector does (:class:`ecg_models.pretrained.qrs.QRSDetector`, R
+peaks by ``ECG_SEQ_LAB_NET``'s post-processing) and scores the held-out CPSC2019 records with the
+official rule (75 ms window; a record scores 1 with no error, 0.7 with one false positive, 0.3
+with one false negative, else 0), next to ecg-signal's classic detector and a hybrid of the two
+(the detector's beats that the network confirms, plus the network's confident beats the detector
+missed). When the sample data hold NSTDB (a test set, never trained on), every record is scored
+beat by beat (lead 0, F1 at 150 ms from minute 5, as ANSI/AAMI EC57) for the three detectors.
 
-With no ``data_dir`` the real CPSC2019 records in ``ECG_SAMPLE_DATA`` are used, and without
-them the synthetic database of ecg-data (ECGSYN records with exact R peaks).
+Without CPSC2019 records the synthetic database of ecg-data is used (ECGSYN records with exact
+R peaks).
 """
 
 from __future__ import annotations
 
-import time
+import subprocess
+import sys
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
 from ecg_benchmarks.cases import _qrs_data as qd
-from ecg_benchmarks.cases._qrs import QRSTrainer, QRSWindows, hybrid_peaks, peaks_from_prob
+from ecg_benchmarks.predictions import Prediction, Record
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.template import (
+    Case,
+    CaseData,
+    DataSource,
+    Evaluation,
+    TrainSettings,
+)
 
-__all__ = ["CPSC2019Benchmark", "CPSC2019Settings"]
+__all__ = ["CPSC2019Case", "CPSC2019Settings", "TestRecord"]
 
-FS = 500.0  # Hz, the database's sampling rate
 IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(slots=True)
 class ModelSettings:
-    """The ECG_SEQ_LAB_NET: multi-scopic backbone with its filter counts divided by
-    ``width_divisor``, then a bidirectional LSTM of ``rnn_hidden`` units per direction."""
+    """The network (``model.*`` keys).
 
-    width_divisor: int = 8
+    Attributes:
+        width_divisor: the multi-scopic backbone's filter counts are divided by this (1 to 16).
+        rnn_hidden: units per direction of the bidirectional LSTM.
+    """
+
+    width_divisor: int = 16
     rnn_hidden: int = 32
 
     def __post_init__(self) -> None:
@@ -57,67 +72,162 @@ class ModelSettings:
 
 
 @dataclass(slots=True)
-class TrainSettings:
-    """Optimisation and data.
+class DataSettings:
+    """Training data (``data.*`` keys).
 
-    ``cpsc_repeat`` is how many times each training record appears per epoch (each time with
-    other augmentations). ``extra_databases`` are databases of ``ECG_SAMPLE_DATA`` whose QRS
-    annotations are added to the training windows (those absent are skipped): ludb, mitdb and
-    cpsc2021 with their reference annotations, cinc2021 and cpsc2018 (12 leads) labelled by the
-    beats their leads agree on (:func:`ecg_signal.rpeaks.consensus_rpeaks`).
-    ``threshold`` is the QRS probability above which a segment is a QRS complex.
-    ``lr`` is the peak learning rate of the one-cycle schedule. The scores of the alternatives
-    tried (repeats, databases, learning rates) are in the package README's cpsc2019 table.
-    ``hybrid_confirm`` and ``hybrid_threshold`` set the network + classic detector hybrid
-    (:func:`~ecg_benchmarks.cases._qrs.hybrid_peaks`), reported next to the network alone;
-    chosen on the training records."""
+    Attributes:
+        fs: the network's input rate in Hz (records are resampled to it).
+        window_s: training window length in seconds.
+        cpsc_repeat: times each CPSC2019 training record appears per epoch.
+        pool_windows: windows drawn each epoch from the extra databases.
+        extra_databases: databases of the sample data whose QRS annotations are added (absent
+            ones are skipped): qtdb, ludb, mitdb, cpsc2021, cinc2021, cpsc2018.
+        qrs_half_width_s: half-width of the QRS region labelled around each R peak (s).
+        synthetic_records: records of the synthetic database used without CPSC2019 data.
+    """
 
-    batch_size: int = 16
-    lr: float = 1e-3
-    weight_decay: float = 1e-2
-    test_fraction: float = 0.25
-    cpsc_repeat: int = 16
+    fs: float = 125.0
+    window_s: float = 10.0
+    cpsc_repeat: int = 6
+    pool_windows: int = 600
     extra_databases: list[str] = field(
-        default_factory=lambda: ["ludb", "mitdb", "cpsc2021", "cinc2021", "cpsc2018"]
+        default_factory=lambda: ["qtdb", "ludb", "mitdb", "cpsc2021", "cinc2021", "cpsc2018"]
     )
     qrs_half_width_s: float = 0.08
-    threshold: float = 0.3
-    hybrid_confirm: float = 0.1
-    hybrid_threshold: float = 0.5
+    synthetic_records: int = 40
 
     def __post_init__(self) -> None:
-        if self.batch_size < 1:
-            raise ValueError(f"train.batch_size must be >= 1, got {self.batch_size}")
-        if not 0 < self.test_fraction < 1:
-            raise ValueError(f"train.test_fraction must be in (0, 1), got {self.test_fraction}")
+        if not 50.0 <= self.fs <= 1000.0:
+            raise ValueError(f"data.fs must be in [50, 1000] Hz, got {self.fs}")
+        if not 2.0 <= self.window_s <= 60.0:
+            raise ValueError(f"data.window_s must be in [2, 60] s, got {self.window_s}")
+        for key in ("cpsc_repeat", "pool_windows"):
+            if getattr(self, key) < 0:
+                raise ValueError(f"data.{key} must be >= 0, got {getattr(self, key)}")
         unknown = sorted(set(self.extra_databases) - set(qd.EXTRA_DATABASES))
         if unknown:
             raise ValueError(
-                f"train.extra_databases: unknown {unknown}; allowed: {sorted(qd.EXTRA_DATABASES)}"
+                f"data.extra_databases: unknown {unknown}; allowed: {sorted(qd.EXTRA_DATABASES)}"
             )
-        for name in ("threshold", "hybrid_confirm", "hybrid_threshold"):
-            value = getattr(self, name)
-            if not 0 < value < 1:
-                raise ValueError(f"train.{name} must be in (0, 1), got {value}")
+        if not 0.01 <= self.qrs_half_width_s <= 0.2:
+            raise ValueError(
+                f"data.qrs_half_width_s must be in [0.01, 0.2] s, got {self.qrs_half_width_s}"
+            )
+        if self.synthetic_records < 8:
+            raise ValueError(f"data.synthetic_records must be >= 8, got {self.synthetic_records}")
 
 
 @dataclass(slots=True)
-class CPSC2019Settings:
-    data_dir: str | None = None
-    extra_data_dir: str | None = None
-    epochs: int = 8
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
-    model: ModelSettings = field(default_factory=ModelSettings)
-    train: TrainSettings = field(default_factory=TrainSettings)
+class DetectSettings:
+    """Post-processing (``detect.*`` keys; they are the shipped detector's settings too).
+
+    Attributes:
+        threshold: QRS probability above which a run of steps is a QRS complex.
+        refractory_ms: shortest R-R interval kept.
+        flip_average: average the probabilities of each window and of its inversion.
+        overlap_s: overlap of neighbouring windows on long records (s).
+        refine_ms: move each network peak to the largest absolute filtered sample within this
+            distance (0: keep the centre of the QRS run).
+        hybrid_confirm: network probability that confirms a classic detector beat (hybrid).
+        hybrid_threshold: threshold of the network's own beats added by the hybrid.
+        nstdb: also score the NSTDB records of the sample data (a test set, never trained on).
+    """
+
+    threshold: float = 0.3
+    refractory_ms: float = 200.0
+    flip_average: bool = True
+    overlap_s: float = 2.0
+    refine_ms: float = 40.0
+    hybrid_confirm: float = 0.1
+    hybrid_threshold: float = 0.5
+    nstdb: bool = True
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        for key in ("threshold", "hybrid_confirm", "hybrid_threshold"):
+            if not 0 < getattr(self, key) < 1:
+                raise ValueError(f"detect.{key} must be in (0, 1), got {getattr(self, key)}")
+        if not 0 <= self.refractory_ms <= 1000:
+            raise ValueError(f"detect.refractory_ms must be in [0, 1000], got {self.refractory_ms}")
+        if not 0 <= self.refine_ms <= 100:
+            raise ValueError(f"detect.refine_ms must be in [0, 100], got {self.refine_ms}")
+        if self.overlap_s < 0:
+            raise ValueError(f"detect.overlap_s must be >= 0, got {self.overlap_s}")
 
 
-def build_model(cfg: ModelSettings) -> Any:
-    """The ECG_SEQ_LAB_NET of this case: output ``(batch, samples // 8, 1)`` logits.
+@dataclass(slots=True)
+class AugmentSettings:
+    """Training augmentation (``augment.*`` keys): probabilities per training window.
+
+    Attributes:
+        baseline_wander: baseline wander (ecg-signal's BaselineWander).
+        flip: polarity inversion.
+        artefacts: spikes, motion and muscle-noise bursts (RandomArtefacts), each kind with
+            probability ``artefact_kind_prob``.
+        artefact_kind_prob: probability of each kind of artefact in an augmented window.
+    """
+
+    baseline_wander: float = 0.5
+    flip: float = 0.5
+    artefacts: float = 1.0
+    artefact_kind_prob: float = 0.5
+
+    def __post_init__(self) -> None:
+        for key in ("baseline_wander", "flip", "artefacts", "artefact_kind_prob"):
+            if not 0 <= getattr(self, key) <= 1:
+                raise ValueError(f"augment.{key} must be in [0, 1], got {getattr(self, key)}")
+
+
+@dataclass(slots=True)
+class CPSC2019Settings(BenchmarkSettings):
+    """Settings of the cpsc2019 case.
+
+    Attributes:
+        model: the network.
+        data: rates, windows and the extra training databases.
+        detect: post-processing and what is reported.
+        augment: training augmentation.
+        train: optimisation (``train.train_ratio`` of the CPSC2019 records train, the rest are
+            held out).
+        export_pretrained: after the run, write the model as the pretrained detector of this
+            name into ecg-models (``ecg_models/pretrained/weights``; empty: no export).
+    """
+
+    epochs: int = 4
+    model: ModelSettings = field(default_factory=ModelSettings)
+    data: DataSettings = field(default_factory=DataSettings)
+    detect: DetectSettings = field(default_factory=DetectSettings)
+    augment: AugmentSettings = field(default_factory=AugmentSettings)
+    train: TrainSettings = field(
+        default_factory=lambda: TrainSettings(
+            batch_size=16,
+            lr=1e-3,
+            weight_decay=1e-2,
+            scheduler="one_cycle",
+            grad_clip=5.0,
+            train_ratio=0.75,
+        )  # fmt: skip
+    )
+    export_pretrained: str = ""
+
+    def validate(self) -> None:
+        if self.export_pretrained and not self.export_pretrained.isidentifier():
+            raise ValueError(
+                f"export_pretrained must be a snake_case name, got {self.export_pretrained!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class TestRecord:
+    """A held-out record: name, raw 1-D signal at ``fs`` (mV) and reference R peaks."""
+
+    name: str
+    signal: npt.NDArray[np.float64]
+    fs: float
+    rpeaks: IntArray
+
+
+def build_model(cfg: ModelSettings, fs: float) -> Any:
+    """The case's ECG_SEQ_LAB_NET: output ``(batch, samples // reduction, 1)`` logits.
 
     Every part is set here (not inherited from the model's defaults), so the architecture of a
     saved run stays the one this case trains: a multi-scopic backbone with its filter counts
@@ -144,177 +254,391 @@ def build_model(cfg: ModelSettings) -> Any:
     config.attn = AttentionConfig(name="none")
     config.head = HeadConfig(hidden_sizes=[32], dropout=0.1)
     config.recover_length = False
+    config.fs = fs
     return ECG_SEQ_LAB_NET(["qrs"], 1, config)
 
 
-def _split(n: int, s: CPSC2019Settings) -> tuple[list[int], list[int]]:
-    order = np.random.default_rng(s.seed).permutation(n).tolist()
-    n_test = max(1, round(n * s.train.test_fraction))
+def detector_config(s: CPSC2019Settings) -> dict[str, Any]:
+    """The :class:`~ecg_models.pretrained.qrs.QRSDetector` settings of this case's runs."""
+    d = s.detect
+    return {
+        "fs": s.data.fs,
+        "window_s": s.data.window_s,
+        "overlap_s": d.overlap_s,
+        "threshold": d.threshold,
+        "refractory_ms": d.refractory_ms,
+        "flip_average": d.flip_average,
+        "refine_ms": d.refine_ms,
+    }
+
+
+def _split(names: list[str], s: CPSC2019Settings) -> tuple[list[str], list[str]]:
+    order = np.random.default_rng(s.seed).permutation(len(names)).tolist()
+    n_test = max(1, round(len(names) * (1 - s.train.train_ratio)))
     test, train = order[:n_test], order[n_test:]
     if not train:
-        raise BenchmarkError(f"{n} records are too few to split into train and test")
-    return sorted(train), sorted(test)
+        raise BenchmarkError(f"{len(names)} records are too few to split into train and test")
+    return [names[i] for i in sorted(train)], [names[i] for i in sorted(test)]
 
 
-class CPSC2019Benchmark(Benchmark):
+@register_benchmark
+class CPSC2019Case(Case[CPSC2019Settings]):
     """QRS detection on CPSC2019, scored with the official QRS score."""
 
     name: ClassVar[str] = "cpsc2019"
     summary: ClassVar[str] = "QRS detection (CPSC 2019), ECG_SEQ_LAB_NET, official QRS score"
+    settings_class = CPSC2019Settings
+    database: ClassVar[str] = "cpsc2019"
+    label: ClassVar[str] = "CPSC 2019"
+    validation_metric: ClassVar[str] = "qrs_score"
+    item_arities: ClassVar[tuple[int, ...]] = (3,)
 
-    def default_settings(self) -> CPSC2019Settings:
-        return CPSC2019Settings()
+    def check_folder(self, path: Path) -> str | None:
+        if not any(path.rglob("data_*.mat")):
+            return "it must hold data/data_*.mat and ref/R_*.mat"
+        return None
 
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        from ecg_signal.rpeaks import cpsc2019_record_score, cpsc2019_score, detect_rpeaks
-        from ecg_train import CheckpointMismatchError, TrainingInterruptedError
+    def resolve_data(self, settings: CPSC2019Settings) -> DataSource:
+        from ecg_benchmarks.paths import sample_data_dir
 
-        s: CPSC2019Settings = settings
-        if s.device == "cuda" and not torch.cuda.is_available():
-            raise BenchmarkError("--device cuda was asked for, but torch sees no CUDA device")
-        start = time.perf_counter()
-        torch.manual_seed(s.seed)
-        db = qd.load_cpsc2019(s.data_dir)
-        train, test = _split(len(db.names), s)
-        say = print if options.progress else (lambda *a, **k: None)
-        say(
-            f"cpsc2019: {len(db.names)} records ({db.source}): {len(train)} train, {len(test)} held out"
+        if settings.data_dir:
+            return self.data_source(settings.data_dir)
+        sample = sample_data_dir(self.database)
+        if sample is not None and sample.is_dir() and any(sample.rglob("data_*.mat")):
+            return self.data_source(None)
+        return DataSource(None, "synthetic records (no sample data found)")
+
+    # ------------------------------------------------------------------ data
+    def _dataset(
+        self, s: CPSC2019Settings, source: DataSource, fs: float, records: list[str] | None
+    ) -> Any:
+        from ecg_data.datasets.base import PreprocCfg
+        from ecg_data.datasets.cpsc2019 import CPSC2019Dataset
+
+        return CPSC2019Dataset(
+            {
+                "db_dir": None if source.path is None else str(source.path),
+                "fs": fs,
+                "input_len": round(s.data.window_s * fs),
+                "bias_thr_s": s.data.qrs_half_width_s,
+                "preproc": PreprocCfg(bandpass=None, normalize=None),
+                "records": None if records is None else tuple(records),
+                "synthetic_records": s.data.synthetic_records,
+                "seed": s.seed,
+            },
+            training=True,
         )
 
-        signals, masks, weights = [], [], []
-        for _ in range(s.train.cpsc_repeat):
-            for i in train:
-                signals.append(db.signals[i])
-                masks.append(
-                    qd.qrs_mask(db.rpeaks[i], db.signals[i].shape[-1], FS, s.train.qrs_half_width_s)
-                )
-                weights.append(np.ones_like(masks[-1]))
-        extra_root = qd.sample_root(s.extra_data_dir)
-        extra_used: dict[str, int] = {}
-        if db.source != "synthetic" and extra_root is not None:
-            for name in s.train.extra_databases:
-                got = qd.EXTRA_DATABASES[name](extra_root / name, s.train.qrs_half_width_s)
-                if got is not None:
-                    signals += got[0]
-                    masks += got[1]
-                    weights += got[2]
-                    extra_used[name] = len(got[0])
-        say(
-            f"training windows: {len(signals)} (cpsc2019 x{s.train.cpsc_repeat}, extra {extra_used})"
-        )
-        dataset = QRSWindows(signals, masks, weights)
+    def _test_records(
+        self, s: CPSC2019Settings, source: DataSource, names: list[str] | None
+    ) -> list[TestRecord]:
+        ds = self._dataset(s, source, 500.0, names)
+        out = []
+        for i, rec in enumerate(ds.records):
+            sig = ds[i][0].numpy()[0].astype(np.float64)
+            out.append(TestRecord(rec, sig, float(ds.fs), ds.rpeaks(i)))
+        return out
 
-        model = build_model(s.model)
-        train_config = {
-            "n_epochs": s.epochs,
-            "batch_size": s.train.batch_size,
-            "learning_rate": s.train.lr,
-            "weight_decay": s.train.weight_decay,
-            "scheduler": "one_cycle",
-            "grad_clip": 5.0,
-            "checkpoint_dir": str(run.checkpoints),
-            "log_dir": str(run.logs),
-            "loggers": ("csv", "tensorboard"),
-            "progress_bar": options.progress,
-            "device": s.device,
-            "seed": s.seed,
-            "keep_checkpoint_max": 2,
-        }
-        trainer = QRSTrainer(model, train_config, dataset, fs=FS)
-        resume_from = (
-            run.checkpoints if options.resume and any(run.checkpoints.glob("*.pt")) else None
-        )
-        try:
-            trainer.train(resume_from=resume_from)
-        except CheckpointMismatchError as exc:
-            raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
-        except TrainingInterruptedError as exc:
-            raise BenchmarkError(
-                f"training stopped ({exc}); a checkpoint was saved: continue with "
-                f"ecg-bench run cpsc2019 --resume {run.path}"
-            ) from exc
-        finally:
-            trainer.close()
-        history = [{"epoch": k + 1, **h} for k, h in enumerate(trainer.epoch_history)]
-        run.write_json(run.history, history)
-        model.save(run.checkpoints / "model.safetensors")
+    def load_data(self, s: CPSC2019Settings, source: DataSource) -> CaseData:
+        from torch.utils.data import ConcatDataset, Dataset
 
-        model.eval()
-        test_refs = [db.rpeaks[i] for i in test]
-        preds: list[IntArray] = []
-        hybrid: list[IntArray] = []
-        classic = [detect_rpeaks(db.raw[i][0], FS) for i in test]
-        with torch.no_grad():
-            for k, i in enumerate(test):
-                x = torch.from_numpy(db.signals[i])[None].to(s.device)
-                # test-time augmentation: the mean probability of the record and its inversion
-                prob = torch.sigmoid(model(torch.cat([x, -x])))[:, :, 0].mean(0).cpu().numpy()
-                preds.append(peaks_from_prob(prob, FS, s.train.threshold))
-                hybrid.append(
-                    hybrid_peaks(
-                        prob,
-                        classic[k],
-                        FS,
-                        s.train.hybrid_threshold,
-                        confirm=s.train.hybrid_confirm,
-                    )
-                )
-        score = cpsc2019_score(test_refs, preds, FS)
-        hybrid_score = cpsc2019_score(test_refs, hybrid, FS)
-        classic_score = cpsc2019_score(test_refs, classic, FS)
+        from ecg_benchmarks.cases._qrs import CPSCWindows, WindowPool
+        from ecg_benchmarks.paths import sample_data_root
+
+        model = build_model(s.model, s.data.fs)
+        names = list(self._dataset(s, source, 500.0, None).reader.all_records)
+        if s.train.max_records:
+            names = names[: s.train.max_records]
+        train, test = _split(names, s)
+        cpsc = CPSCWindows(
+            self._dataset(s, source, s.data.fs, train), model.reduction, s.data.cpsc_repeat
+        )
+        parts: list[Dataset[Any]] = [cpsc] if s.data.cpsc_repeat else []
+        used: dict[str, int] = {}
+        pool = None
+        root = sample_data_root()
+        if source.path is not None and root is not None and s.data.pool_windows:
+            recs, used = qd.load_extra(root, s.data.extra_databases, s.data.fs)
+            if recs:
+                pool = WindowPool(
+                    recs, s.data.pool_windows, round(s.data.window_s * s.data.fs), s.data.fs,
+                    s.data.qrs_half_width_s, model.reduction, s.seed,
+                )  # fmt: skip
+                parts.append(pool)
+        if not parts:
+            raise BenchmarkError("no training windows: data.cpsc_repeat and the pool are both 0")
+        n_items = sum(len(p) for p in parts)  # type: ignore[arg-type, misc]
+        return CaseData(
+            train=ConcatDataset(parts),
+            val=None,
+            test=self._test_records(s, source, test),
+            description=(
+                f"{len(names)} records: {len(train)} train, {len(test)} held out; "
+                f"{n_items} training windows per epoch (cpsc2019 x{s.data.cpsc_repeat}, "
+                f"{len(pool) if pool else 0} drawn from {used})"
+            ),
+            info={"model": model, "pool": pool},
+            metrics={
+                "n_train_records": len(train),
+                "n_test_records": len(test),
+                "test_records": test,
+                "n_training_windows": n_items,
+                "extra_recordings": used,
+                "data_source": "synthetic" if source.path is None else f"CPSC2019 at {source.path}",
+            },
+        )
+
+    def eval_data(self, s: CPSC2019Settings, source: DataSource) -> list[TestRecord]:
+        return self._test_records(s, source, None)
+
+    # ------------------------------------------------------------------ model and training
+    def build_model(self, s: CPSC2019Settings, data: CaseData) -> torch.nn.Module:
+        model: torch.nn.Module = data.info["model"]
+        self._pool = data.info.get("pool")
+        self._augmenter: Any = None
+        return model
+
+    def _augment(self, s: CPSC2019Settings, trainer: Any, x: torch.Tensor) -> torch.Tensor:
+        from ecg_signal import AugmenterManager
+
+        a = s.augment
+        if getattr(self, "_augmenter", None) is None:
+            self._augmenter = AugmenterManager.from_config(
+                {
+                    "fs": s.data.fs,
+                    "seed": s.seed,
+                    "baseline_wander": {"prob": a.baseline_wander},
+                    "random_flip": {"prob": a.flip},
+                    "random_artefacts": {
+                        "prob": a.artefacts,
+                        "spike_prob": a.artefact_kind_prob,
+                        "motion_prob": a.artefact_kind_prob,
+                        "muscle_prob": a.artefact_kind_prob,
+                    },
+                }
+            )
+        aug = self._augmenter
+        # the augmentation of a batch is a function of (seed, epoch, batch): resumable exactly
+        base = (s.seed * 1_000_003 + trainer.epoch) * 1_000_003 + trainer.batches_done
+        for k, one in enumerate(aug.augmenters):
+            one.manual_seed((base * 31 + k + 1) % 2**62)
+        aug.train()
+        out: torch.Tensor = aug(x)[0]
+        return out
+
+    def loss(
+        self, s: CPSC2019Settings, trainer: Any, batch: tuple[torch.Tensor, ...]
+    ) -> torch.Tensor:
+        from ecg_benchmarks.cases._qrs import scale_batch
+        from ecg_train import masked_bce_with_logits
+
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.epoch = int(trainer.epoch)
+        x, y, w = batch
+        x = scale_batch(self._augment(s, trainer, x))
+        logits = trainer.forward(x)
+        y, w = y.to(logits.device), w.to(logits.device)
+        loss: torch.Tensor = masked_bce_with_logits(logits, y, w, reduction="sum") / y.numel()
+        return loss
+
+    def validate(
+        self, s: CPSC2019Settings, model: torch.nn.Module, loader: Any
+    ) -> dict[str, float]:
+        raise BenchmarkError("cpsc2019 trains without a validation set")  # val is None
+
+    # ------------------------------------------------------------------ evaluation
+    def detector(self, s: CPSC2019Settings, model: Any) -> Any:
+        """The shipped detector around ``model`` (or ``model`` itself when it is one)."""
+        from ecg_models.pretrained.qrs import QRSDetector
+
+        if isinstance(model, QRSDetector):
+            return model
+        return QRSDetector(model, **detector_config(s))
+
+    def _three(
+        self, s: CPSC2019Settings, det: Any, sig: npt.NDArray[np.float64], fs: float
+    ) -> tuple[IntArray, IntArray, IntArray]:
+        """Network, hybrid and classic R peaks of a finite 1-D record."""
+        from ecg_benchmarks.cases._qrs import hybrid_peaks
+        from ecg_models.pretrained.qrs import qrs_input
+        from ecg_signal.rpeaks import detect_rpeaks
+
+        x = qrs_input(sig, fs, det.fs)
+        prob = det.probabilities(x)
+        net = det.to_input_rate(det.peaks_from_probabilities(prob, x), fs, len(sig))
+        own = det.to_input_rate(
+            det.peaks_from_probabilities(prob, x, s.detect.hybrid_threshold), fs, len(sig)
+        )
+        classic = detect_rpeaks(sig, fs)
+        hyb = hybrid_peaks(prob, classic, own, fs, det.reduction / det.fs, s.detect.hybrid_confirm)
+        return net, hyb, classic
+
+    def evaluate_model(self, s: CPSC2019Settings, model: torch.nn.Module, test: Any) -> Evaluation:
+        from ecg_signal.rpeaks import cpsc2019_record_score, cpsc2019_score
+
+        det = self.detector(s, model)
+        recs: list[TestRecord] = test
+        preds: dict[str, list[IntArray]] = {"network": [], "hybrid": [], "classic": []}
+        for r in recs:
+            for key, p in zip(preds, self._three(s, det, r.signal, r.fs), strict=True):
+                preds[key].append(p)
+        fs = recs[0].fs if recs else 500.0
+        refs = [r.rpeaks for r in recs]
+        scores = {k: cpsc2019_score(refs, v, fs) for k, v in preds.items()}
         per_record = {
-            db.names[i]: cpsc2019_record_score(test_refs[k], preds[k], FS)[3]
-            for k, i in enumerate(test)
+            r.name: {k: cpsc2019_record_score(r.rpeaks, preds[k][i], r.fs)[3] for k in preds}
+            for i, r in enumerate(recs)
         }
-        _plot_examples(
-            run, [db.names[i] for i in test], [db.signals[i][0] for i in test], test_refs, preds
-        )
-        elapsed = time.perf_counter() - start
-        summary = (
-            f"cpsc2019: QRS score {score:.4f} (ECG_SEQ_LAB_NET), {hybrid_score:.4f} (network + "
-            f"classic detector hybrid) vs {classic_score:.4f} (ecg-signal's classic detector) "
-            f"on {len(test)} held-out records of {db.source}, "
-            f"{sum(v == 1.0 for v in per_record.values())} perfect; {elapsed:.0f} s"
-        )
-        return {
-            "qrs_score": score,
-            "classic_detector_qrs_score": classic_score,
-            "hybrid_qrs_score": hybrid_score,
-            "n_train_records": len(train),
-            "n_test_records": len(test),
-            "n_training_windows": len(signals),
-            "extra_training_windows": extra_used,
-            "data_source": db.source,
+        metrics: dict[str, Any] = {
+            "qrs_score": scores["network"],
+            "hybrid_qrs_score": scores["hybrid"],
+            "classic_detector_qrs_score": scores["classic"],
             "per_record_qrs_score": per_record,
-            "elapsed_s": elapsed,
-            "summary": summary,
         }
+        summary = (
+            f"cpsc2019: QRS score {scores['network']:.4f} (ECG_SEQ_LAB_NET), "
+            f"{scores['hybrid']:.4f} (network + classic detector hybrid) vs "
+            f"{scores['classic']:.4f} (ecg-signal's classic detector) on {len(recs)} records, "
+            f"{sum(v['network'] == 1.0 for v in per_record.values())} perfect"
+        )
+        nst = self._nstdb(s, det) if s.detect.nstdb else None
+        if nst is not None:
+            metrics["nstdb"] = nst
+            o = nst["overall"]
+            summary += (
+                f"; NSTDB F1 {o['network']:.3f} (network), {o['hybrid']:.3f} (hybrid), "
+                f"{o['classic']:.3f} (classic)"
+            )
+        details = {"records": recs, "preds": preds["network"]}
+        return Evaluation(metrics, summary, details)
+
+    def _nstdb(self, s: CPSC2019Settings, det: Any) -> dict[str, Any] | None:
+        """F1 per NSTDB record (lead 0, 150 ms, from minute 5) and overall (pooled beats)."""
+        from ecg_benchmarks.cases._qrs import gross_f1, score_long_record
+        from ecg_benchmarks.paths import sample_data_dir
+
+        path = sample_data_dir("nstdb")
+        if path is None or not path.is_dir():
+            return None
+        from ecg_data import NSTDB
+
+        reader = NSTDB(path)
+        out: dict[str, Any] = {}
+        rows: dict[str, list[dict[str, float]]] = {"network": [], "hybrid": [], "classic": []}
+        for rec in reader.all_records:
+            sig = reader.load_data(rec, leads=[0])[0].astype(np.float64)
+            ann = reader.load_ann(rec)
+            fs = float(ann.fs)
+            ref = np.asarray(ann.beat_samples, dtype=np.int64)
+            got = dict(zip(rows, self._three(s, det, sig, fs), strict=True))
+            scored = {k: score_long_record(ref, p, fs) for k, p in got.items()}
+            snr = reader.snr_db(rec)
+            out[rec] = {"snr_db": None if snr is None else float(snr)}
+            for k, row in scored.items():
+                out[rec][k] = row["f1"]
+                rows[k].append(row)
+        out["overall"] = {k: gross_f1(v) for k, v in rows.items()}
+        return out
+
+    def predict_record(self, s: CPSC2019Settings, model: Any, record: Record) -> Prediction:
+        det = self.detector(s, model)
+        return Prediction(beats={"N": det(record.signal[0], record.fs)}, lead=0)
+
+    def figures(
+        self, s: CPSC2019Settings, run: RunDir, evaluation: Evaluation, data: CaseData
+    ) -> None:
+        _plot_examples(run, evaluation.details["records"], evaluation.details["preds"])
+
+    # ------------------------------------------------------------------ run + export
+    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
+        metrics = Case.run(self, settings, run, options)
+        s: CPSC2019Settings = settings
+        if s.export_pretrained and "qrs_score" in metrics:
+            card = export_pretrained(s, run, metrics)
+            metrics["pretrained_card"] = str(card)
+        return metrics
 
 
-def _plot_examples(
-    run: RunDir,
-    names: list[str],
-    sigs: list[npt.NDArray[np.float32]],
-    refs: list[IntArray],
-    preds: list[IntArray],
-) -> None:
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).resolve().parent,
+        )  # fmt: skip
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def export_pretrained(s: CPSC2019Settings, run: RunDir, metrics: dict[str, Any]) -> Path:
+    """Write the run's model as the pretrained detector ``s.export_pretrained`` with its card."""
+    from ecg_models import TaskModel
+    from ecg_models.pretrained import save_pretrained
+
+    model = TaskModel.from_checkpoint(run.checkpoints / "model.safetensors")
+    n_test = metrics.get("n_test_records")
+    scores = {
+        f"cpsc2019 QRS score, {n_test} held-out records (seed {s.seed} split), network": metrics[
+            "qrs_score"
+        ],
+        f"cpsc2019 QRS score, {n_test} held-out records, hybrid": metrics["hybrid_qrs_score"],
+    }
+    nst = metrics.get("nstdb")
+    if isinstance(nst, dict):
+        for rec, row in nst.items():
+            scores[f"nstdb {rec} F1 at 150 ms (lead 0, from minute 5), network"] = row["network"]
+    used = metrics.get("extra_recordings", {})
+    return save_pretrained(
+        model,
+        s.export_pretrained,
+        task="qrs_detection",
+        summary="R-peak detector: ECG_SEQ_LAB_NET over overlapping windows, any single lead at 100-2000 Hz",
+        training_data=(
+            f"CPSC2019 ({metrics.get('n_train_records')} records of the case's seed-{s.seed} split) "
+            f"and windows of {sorted(used)}; NSTDB never"
+        ),
+        scores=scores,
+        provenance={
+            "command": "ecg-bench " + " ".join(sys.argv[1:])
+            if sys.argv[1:2] == ["run"]
+            else f"ecg-bench run cpsc2019 --seed {s.seed}",
+            "data": {
+                "cpsc2019": metrics.get("data_source"),
+                "extra_recordings": used,
+                "test_records": metrics.get("test_records"),
+            },
+            "seed": s.seed,
+            "commit": _git_commit(),
+            "run": str(run.path),
+            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        config=detector_config(s),
+    )
+
+
+def _plot_examples(run: RunDir, recs: list[TestRecord], preds: list[IntArray]) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    k = min(4, len(sigs))
+    k = min(4, len(recs))
+    if k == 0:
+        return
     fig, axes = plt.subplots(k, 1, figsize=(12, 2.2 * k), squeeze=False, constrained_layout=True)
     for row in range(k):
         ax = axes[row][0]
-        t = np.arange(len(sigs[row])) / FS
-        ax.plot(t, sigs[row], lw=0.7, color="k")
-        ax.plot(refs[row] / FS, sigs[row][refs[row]], "go", ms=6, mfc="none", label="reference R")
+        r = recs[row]
+        t = np.arange(len(r.signal)) / r.fs
+        ax.plot(t, r.signal, lw=0.7, color="k")
+        ax.plot(r.rpeaks / r.fs, r.signal[r.rpeaks], "go", ms=6, mfc="none", label="reference R")
         if len(preds[row]):
-            p = np.clip(preds[row], 0, len(sigs[row]) - 1)
-            ax.plot(p / FS, sigs[row][p], "rx", ms=6, label="predicted R")
-        ax.set_title(f"record {names[row]}", fontsize=9)
+            p = np.clip(preds[row], 0, len(r.signal) - 1)
+            ax.plot(p / r.fs, r.signal[p], "rx", ms=6, label="predicted R")
+        ax.set_title(f"record {r.name}", fontsize=9)
         ax.set_xlabel("time (s)")
+        ax.set_ylabel("mV")
         ax.legend(fontsize=7, loc="upper right")
     fig.savefig(
         add_figure(run, "examples.png", "Held-out records: reference and predicted R peaks"), dpi=90

@@ -64,6 +64,8 @@ class CPSC2019TrainConfig(FromConfigMixin):
             platformdirs' user cache folder of ecg-suite); never inside ``db_dir``.
         synthetic_records: number of records of the :class:`~ecg_data.readers.synthetic.SyntheticDB`
             (single lead, 500 Hz, 10 s) used when ``db_dir`` is None.
+        records: use exactly these records (in this order) instead of the seeded split
+            (``training``, ``seed`` and ``train_ratio`` then do not choose records); None: split.
     """
 
     db_dir: str | os.PathLike[str] | None = None
@@ -81,8 +83,15 @@ class CPSC2019TrainConfig(FromConfigMixin):
     use_cache: bool = False
     cache_dir: str | None = None
     synthetic_records: int = 100
+    records: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.records is not None:
+            if isinstance(self.records, str) or not all(isinstance(r, str) for r in self.records):
+                raise TypeError(f"records must be a sequence of record names, got {self.records!r}")
+            self.records = tuple(self.records)
+            if not self.records:
+                raise ValueError("records must not be empty (None uses the seeded split)")
         check_db_dir(self.db_dir)
         self.synthetic_records = check_int(self.synthetic_records, "synthetic_records")
         self.fs = check_fs(self.fs)
@@ -155,7 +164,16 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             self.reader = CPSC2019(cfg.db_dir, cache_dir=cfg.cache_dir)
         self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "cpsc2019", cfg.db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
-        self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
+        if cfg.records is not None:
+            unknown = sorted(set(cfg.records) - set(groups))
+            if unknown:
+                raise ValueError(
+                    f"records {unknown[:5]} are not in the database ({len(groups)} records, "
+                    f"e.g. {sorted(groups)[:3]})"
+                )
+            self.records = list(cfg.records)
+        else:
+            self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self._epoch = 0
         self._cache: list[tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]] | None = None
         if not cfg.lazy:

@@ -1,0 +1,254 @@
+"""The pretrained QRS detector: an ``ECG_SEQ_LAB_NET`` run over any single-lead ECG.
+
+``load_pretrained("qrs")`` gives a :class:`QRSDetector`; the cpsc2019 case of ecg-benchmarks
+trains the network and uses the same class (and :func:`qrs_input`) for its evaluation, so the
+shipped detector and the measured one are the same code.
+
+Pipeline of :meth:`QRSDetector.__call__`: split the signal at NaN/inf samples; resample each
+finite segment to the network's rate (:func:`ecg_signal.preprocess.resample`); band-pass it
+(0.5-45 Hz); run the network over overlapping windows (each window scaled by
+:func:`robust_scale`), keeping the middle of each window's output
+(:func:`~ecg_models.pretrained.stitch_windows`); R peaks from the per-step QRS probability by
+:func:`~ecg_models.models._inference.rpeaks_from_prob`, optionally moved to the largest
+absolute filtered sample nearby; mapped back to the input rate.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from ecg_models.models._inference import rpeaks_from_prob
+from ecg_models.pretrained._registry import PretrainedInfo, register_pretrained
+from ecg_models.pretrained._windowing import stitch_windows
+
+__all__ = ["FS_RANGE", "QRSDetector", "qrs_input", "robust_scale"]
+
+#: the input sampling rates the detector accepts, in Hz
+FS_RANGE = (100.0, 2000.0)
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+def robust_scale(x: npt.NDArray[np.floating[Any]], clip: float = 5.0) -> FloatArray:
+    """Centre on the median and divide by 5 median absolute deviations (as a normal SD,
+    ``1.4826 * MAD``) along the last axis, then clip to ``+-clip``.
+
+    The QRS complexes of a clean ECG then span about +-1, and a few huge artefacts do not
+    squash the rest of the window (as they do a z-score). Shapes are kept; float32 out.
+    """
+    x = np.asarray(x, dtype=np.float32)
+    med = np.median(x, axis=-1, keepdims=True)
+    mad = np.median(np.abs(x - med), axis=-1, keepdims=True)
+    out = (x - med) / (5.0 * 1.4826 * mad + 1e-6)
+    res: FloatArray = np.clip(out, -clip, clip, out=out).astype(np.float32, copy=False)
+    return res
+
+
+def qrs_input(sig: npt.NDArray[np.floating[Any]], fs: float, model_fs: float) -> FloatArray:
+    """The network's input before scaling: ``sig`` (``(..., samples)``, finite, at ``fs``)
+    resampled to ``model_fs`` and band-passed 0.5-45 Hz (zero phase), float32."""
+    from ecg_signal.preprocess import bandpass, resample
+
+    x = np.asarray(sig, dtype=np.float64)
+    if not math.isclose(fs, model_fs):
+        x = np.asarray(resample(x, fs, model_fs), dtype=np.float64)
+    return np.asarray(bandpass(x, model_fs, 0.5, 45.0), dtype=np.float32)
+
+
+def _check_fs(fs: Any) -> float:
+    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
+        raise TypeError(f"fs must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
+    v = float(fs)
+    lo, hi = FS_RANGE
+    if not math.isfinite(v) or not lo <= v <= hi:
+        raise ValueError(f"fs must be a sampling rate in [{lo:g}, {hi:g}] Hz, got {fs!r}")
+    return v
+
+
+def _as_signal(sig: Any, ndim: int) -> npt.NDArray[np.float64]:
+    """``sig`` as float64 with the errors of ``ecg_signal.rpeaks.detect_rpeaks``."""
+    if hasattr(sig, "detach") and hasattr(sig, "cpu"):
+        sig = sig.detach().cpu().numpy()
+    arr = np.asarray(sig)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"sig must hold numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"sig must be real-valued, got dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        if ndim == 1:
+            raise ValueError(
+                f"sig must be 1-D with shape (samples,), got shape {arr.shape} ({arr.ndim}-D); "
+                "use det.batch for (leads, samples)"
+            )
+        raise ValueError(f"sig must have shape (leads, samples), got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"sig must not be empty, got shape {arr.shape}")
+    return np.asarray(arr, dtype=np.float64)
+
+
+def _finite_runs(ok: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    d = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
+
+
+class QRSDetector:
+    """R-peak detector around a trained single-class ``ECG_SEQ_LAB_NET``.
+
+    Args:
+        model: the network (``(batch, 1, samples)`` at ``fs`` -> per-step QRS logits).
+        fs: the network's input rate in Hz.
+        window_s: window length in seconds; overlap_s: overlap of neighbouring windows.
+        threshold: QRS probability threshold.
+        min_qrs_ms: shortest QRS run kept; refractory_ms: shortest R-R interval.
+        flip_average: average the probabilities of each window and of its inversion.
+        refine_ms: move each peak to the largest absolute filtered sample within this distance
+            (0: keep the run's centre).
+        batch_size: windows per network call (bounds the memory).
+        min_segment_s: finite segments shorter than this (between NaN stretches) are skipped.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        fs: float = 250.0,
+        window_s: float = 10.0,
+        overlap_s: float = 2.0,
+        threshold: float = 0.5,
+        min_qrs_ms: float = 40.0,
+        refractory_ms: float = 200.0,
+        flip_average: bool = True,
+        refine_ms: float = 0.0,
+        batch_size: int = 32,
+        min_segment_s: float = 0.5,
+    ) -> None:
+        self.model = model.eval()
+        self.reduction = int(getattr(model, "reduction", 1))
+        self.fs = float(fs)
+        r = self.reduction
+        self.window = max(r, math.ceil(window_s * self.fs / r - 1e-9) * r)
+        self.overlap = round(overlap_s * self.fs / (2 * r)) * 2 * r
+        if not 0 <= self.overlap < self.window:
+            raise ValueError(f"overlap_s ({overlap_s}) must be in [0, window_s ({window_s}))")
+        if not 0.0 < threshold < 1.0:
+            raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+        self.threshold = float(threshold)
+        self.min_qrs_s = float(min_qrs_ms) / 1000
+        self.refractory_s = float(refractory_ms) / 1000
+        self.flip_average = bool(flip_average)
+        self.refine = round(float(refine_ms) / 1000 * self.fs)
+        self.batch_size = int(batch_size)
+        self.min_segment_s = float(min_segment_s)
+
+    # ------------------------------------------------------------------ network
+    def _net(self, batch: FloatArray) -> FloatArray:
+        x = torch.from_numpy(robust_scale(batch))
+        with torch.inference_mode():
+            logits = self.model(torch.cat([x, -x]) if self.flip_average else x)
+            prob = torch.sigmoid(logits[..., :1])
+            if self.flip_average:
+                prob = 0.5 * (prob[: x.shape[0]] + prob[x.shape[0] :])
+        out: FloatArray = prob.numpy()
+        return out
+
+    def probabilities(self, x: FloatArray) -> FloatArray:
+        """Per-step QRS probabilities ``(ceil(samples / reduction),)`` of a filtered signal
+        ``x`` (``(samples,)`` at :attr:`fs`, from :func:`qrs_input`)."""
+        out = stitch_windows(
+            x[None], self.window, self.overlap, self._net, self.reduction, self.batch_size
+        )
+        return out[:, 0]
+
+    def peaks_from_probabilities(
+        self, prob: FloatArray, x: FloatArray, threshold: float | None = None
+    ) -> IntArray:
+        """R peaks at :attr:`fs` from :meth:`probabilities` (``x``: the filtered signal;
+        ``threshold``: default :attr:`threshold`)."""
+        th = self.threshold if threshold is None else float(threshold)
+        peaks = rpeaks_from_prob(
+            prob, th, self.fs, self.reduction, self.min_qrs_s, self.refractory_s
+        )
+        peaks = peaks[peaks < len(x)]
+        if self.refine > 0 and peaks.size:
+            k = self.refine
+            pad = np.pad(np.abs(x), k)
+            idx = peaks[:, None] + np.arange(2 * k + 1)[None, :]
+            peaks = np.unique(peaks + pad[idx].argmax(axis=1) - k).astype(np.int64)
+        return peaks
+
+    # ------------------------------------------------------------------ public API
+    def to_input_rate(self, peaks: IntArray, fs: float, n: int) -> IntArray:
+        """Sample indices at :attr:`fs` mapped to a signal of ``n`` samples at ``fs``."""
+        if math.isclose(fs, self.fs):
+            return peaks
+        back = np.round(peaks * (fs / self.fs)).astype(np.int64)
+        return np.unique(np.clip(back, 0, n - 1))
+
+    def segment_peaks(self, sig: npt.NDArray[np.float64], fs: float) -> IntArray:
+        """R peaks of a finite 1-D segment at ``fs`` (input samples)."""
+        x = qrs_input(sig, fs, self.fs)
+        peaks = self.peaks_from_probabilities(self.probabilities(x), x)
+        return self.to_input_rate(peaks, fs, len(sig))
+
+    def __call__(self, sig: Any, fs: float) -> IntArray:
+        """R peaks of a 1-D ECG ``(samples,)`` at ``fs`` in [100, 2000] Hz.
+
+        Returns:
+            Sorted unique int64 sample indices. Stretches of NaN/inf are skipped (no peak
+            inside them; each finite segment is processed on its own). A constant signal
+            gives no peak.
+
+        Raises:
+            ValueError: empty or all-NaN signal, not 1-D, ``fs`` out of range.
+            TypeError: ``fs`` not a number, non-numeric signal.
+        """
+        fs_v = _check_fs(fs)
+        x = _as_signal(sig, 1)
+        return self._detect(x, fs_v, "")
+
+    def batch(self, sig: Any, fs: float) -> list[IntArray]:
+        """:meth:`__call__` on every row of a ``(leads, samples)`` array."""
+        fs_v = _check_fs(fs)
+        x = _as_signal(sig, 2)
+        return [self._detect(row, fs_v, f"[{i}]") for i, row in enumerate(x)]
+
+    def _detect(self, x: npt.NDArray[np.float64], fs: float, where: str) -> IntArray:
+        ok = np.isfinite(x)
+        if not ok.any():
+            raise ValueError(
+                f"sig{where} holds no finite sample (all {x.size} samples are NaN/inf)"
+            )
+        if ok.all():
+            runs = [(0, x.size)]
+        else:
+            runs = [(a, b) for a, b in _finite_runs(ok) if b - a >= self.min_segment_s * fs]
+        found: list[IntArray] = []
+        for a, b in runs:
+            seg = x[a:b]
+            if float(seg.max()) == float(seg.min()):
+                continue
+            found.append(self.segment_peaks(seg, fs) + a)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def __repr__(self) -> str:
+        return (
+            f"QRSDetector(fs={self.fs:g}, window={self.window}, overlap={self.overlap}, "
+            f"threshold={self.threshold:g}, flip_average={self.flip_average})"
+        )
+
+
+@register_pretrained("qrs", task="qrs_detection")
+def _load(info: PretrainedInfo) -> QRSDetector:
+    from ecg_models.models._base import TaskModel
+
+    model = TaskModel.from_checkpoint(info.weights)
+    return QRSDetector(model, **dict(info.config))

@@ -1,0 +1,98 @@
+"""The QRS detector of ecg_models.pretrained: the input contract of ecg_signal's detect_rpeaks,
+NaN stretches, short and long signals, rates from 100 to 2000 Hz, the batch form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ecg_models import ECG_SEQ_LAB_NET
+from ecg_models.pretrained.qrs import QRSDetector, qrs_input, robust_scale
+
+
+@pytest.fixture(scope="module")
+def det() -> QRSDetector:
+    torch.manual_seed(0)
+    model = ECG_SEQ_LAB_NET(
+        ["qrs"], 1, recover_length=False, rnn={"name": "none"}, attn={"name": "none"}, fs=250.0
+    )
+    # a low threshold so that the untrained network reports peaks
+    return QRSDetector(model, fs=250.0, window_s=4.0, overlap_s=1.0, threshold=0.45)
+
+
+def _ecg(seconds: float, fs: float) -> np.ndarray:
+    t = np.arange(round(seconds * fs)) / fs
+    return np.sin(2 * np.pi * 1.1 * t) ** 41 + 0.05 * np.sin(2 * np.pi * 0.3 * t)
+
+
+def test_same_errors_as_detect_rpeaks(det: QRSDetector) -> None:
+    from ecg_signal.rpeaks import detect_rpeaks
+
+    cases = [
+        (np.zeros(0), 250.0, "empty"),
+        (np.full(1000, np.nan), 250.0, "no finite sample"),
+        (np.zeros((2, 1000)), 250.0, "1-D"),
+        (np.array(["a", "b"]), 250.0, "numbers"),
+    ]
+    for sig, fs, words in cases:
+        for fn in (det, detect_rpeaks):
+            with pytest.raises((ValueError, TypeError), match=words):
+                fn(sig, fs)
+    for fs in (99.0, 2001.0, float("nan")):
+        with pytest.raises(ValueError, match=r"fs must be a sampling rate in \[100, 2000\] Hz"):
+            det(_ecg(10, 250), fs)
+    with pytest.raises(TypeError, match="fs must be a real number"):
+        det(_ecg(10, 250), "250")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"\(leads, samples\)"):
+        det.batch(_ecg(10, 250), 250.0)
+
+
+def test_output_contract_rates_and_padding(det: QRSDetector) -> None:
+    for fs in (100.0, 250.0, 360.0, 2000.0):
+        x = _ecg(12.0, fs)
+        p = det(x, fs)
+        assert p.dtype == np.int64 and p.ndim == 1
+        assert np.all(np.diff(p) > 0) and (p.size == 0 or (p[0] >= 0 and p[-1] < x.size))
+    short = det(_ecg(1.5, 360.0), 360.0)  # shorter than one 4 s window: padded
+    assert short.dtype == np.int64
+    assert det(np.zeros(3000), 250.0).size == 0  # constant: no peak
+
+
+def test_long_signal_equals_its_stitched_probabilities(det: QRSDetector) -> None:
+    x = _ecg(60.0, 250.0)
+    y = qrs_input(x, 250.0, 250.0)
+    prob = det.probabilities(y)
+    assert prob.shape == (-(-y.size // det.reduction),)
+    # the first window's middle equals the network on that window alone
+    one = det._net(y[None, None, : det.window].astype(np.float32))[0, :, 0]
+    k = (det.window - det.overlap // 2) // det.reduction
+    np.testing.assert_allclose(prob[:k], one[:k], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(det(x, 250.0), det.peaks_from_probabilities(prob, y))
+
+
+def test_nan_stretches_are_skipped_not_propagated(det: QRSDetector) -> None:
+    x = _ecg(30.0, 250.0)
+    y = x.copy()
+    y[2500:3750] = np.nan  # 10 s .. 15 s
+    got = det(y, 250.0)
+    assert not np.any((got >= 2500) & (got < 3750))
+    want = np.concatenate([det(x[:2500], 250.0), det(x[3750:], 250.0) + 3750])
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match=r"sig\[1\] holds no finite sample"):
+        det.batch(np.stack([x, np.full_like(x, np.nan)]), 250.0)
+
+
+def test_batch_is_row_by_row(det: QRSDetector) -> None:
+    rows = np.stack([_ecg(10.0, 360.0), -_ecg(10.0, 360.0)])
+    got = det.batch(rows, 360.0)
+    assert len(got) == 2
+    for g, r in zip(got, rows, strict=True):
+        np.testing.assert_array_equal(g, det(r, 360.0))
+
+
+def test_robust_scale_by_hand() -> None:
+    x = np.array([[0.0, 1.0, 2.0, 3.0, 100.0]])
+    # median 2, MAD 1 -> scale 5 * 1.4826; the outlier clips at 5
+    want = np.clip((x - 2.0) / (5 * 1.4826 + 1e-6), -5, 5)
+    np.testing.assert_allclose(robust_scale(x), want, rtol=1e-6)
