@@ -63,6 +63,7 @@ class _Terminated(KeyboardInterrupt):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ecg-bench`` argument parser (``list``, ``run``, ``evaluate``, ``predict``, ...)."""
     parser = argparse.ArgumentParser(
         prog="ecg-bench",
         description="Run the ecg-suite benchmark case studies end to end.",

@@ -368,6 +368,7 @@ class Case(Benchmark, Generic[S]):
         return DataSource(path, how)
 
     def say(self, options: RunOptions, text: str) -> None:
+        """Print ``text`` when the run shows progress (``options.progress``)."""
         if options.progress:
             print(text, flush=True)
 

@@ -220,6 +220,7 @@ class CINC2021(WFDBReader):
         return [SNOMED_ABBR.get(c, c) for c in self.scored]
 
     def get_source(self, rec: str) -> str:
+        """The source database of ``rec``, from its name prefix (``"unknown"`` if none)."""
         m = _PREFIX.match(rec)
         return SOURCES.get(m.group(1), m.group(1)) if m else "unknown"
 

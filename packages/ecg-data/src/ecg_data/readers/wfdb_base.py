@@ -73,7 +73,10 @@ def rhythm_intervals(
     samples: npt.NDArray[np.int64], aux_notes: list[str], siglen: int
 ) -> dict[str, list[tuple[int, int]]]:
     """Rhythm intervals from WFDB aux notes ``"(AFIB"``, ``"(N"``, ...: each runs from its own
-    annotation to the next rhythm annotation (or to the record end ``siglen``)."""
+    annotation to the next rhythm annotation (or to the record end ``siglen``).
+
+    ``samples`` (1-D, sample indices) and ``aux_notes`` are aligned, one entry per annotation;
+    the result maps each rhythm to its ``(start, stop)`` sample intervals."""
     changes = [
         (int(s), a.strip().strip("\x00").lstrip("("))
         for s, a in zip(samples, aux_notes, strict=True)
