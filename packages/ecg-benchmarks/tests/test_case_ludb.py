@@ -1,5 +1,6 @@
-"""ludb case: an end-to-end smoke run on a few sample records, resume, the delineation scores
-against hand-derived values, and bad data folders."""
+"""ludb case: an end-to-end smoke run on a few sample records (records with unannotated
+boundaries included), resume, evaluate and predict; the delineation scores against hand-derived
+values; bad data folders."""
 
 from __future__ import annotations
 
@@ -22,35 +23,54 @@ RunCheck = Callable[..., dict[str, Any]]  # the check_run_files fixture (conftes
 def _small_copy(sample_data: Path, tmp_path: Path) -> Path:
     dst = tmp_path / "ludb" / "data"
     dst.mkdir(parents=True)
-    # record 7 is left out: its lead v1 has a QRS without '(' onset, which the reader rejects
-    for rec in (1, 2, 3, 4, 5, 6, 8, 9, 10, 11):
+    # record 7 has QRS complexes without their '(' onset, record 8 a QRS without brackets
+    for rec in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10):
         for f in (sample_data / "ludb" / "data").glob(f"{rec}.*"):
             shutil.copy(f, dst / f.name)
     return dst.parent
 
 
 @pytest.mark.data
-def test_smoke_run_then_resume(
+@pytest.mark.filterwarnings("ignore:LUDB record")
+def test_smoke_run_resume_evaluate_predict(
     sample_data: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     check_run_files: RunCheck,
 ) -> None:
+    import wfdb
+
     data = _small_copy(sample_data, tmp_path)
     out = tmp_path / "run"
     argv = ["run", "ludb", "--data-dir", str(data), "--out", str(out), "--epochs", "1"]
-    argv += ["--set", "data.leads=ii,v1", "--set", "data.fs=100", "--no-progress"]
+    argv += ["--set", "data.leads_per_step=2", "--set", "train.train_ratio=0.5"]
+    argv += ["--set", "data.val_every=2", "--set", "train.scheduler=none", "--no-progress"]
     assert main(argv) == 0, capsys.readouterr().err
     metrics = check_run_files(out, "per_boundary.png")
     assert math.isfinite(metrics["mean_boundary_f1"]) and 0 <= metrics["mean_boundary_f1"] <= 1
     assert set(metrics["f1_per_boundary"]) == {
         f"{w} {b}" for w in ("P", "QRS", "T") for b in ("onset", "offset")
     }
-    assert "ludb: mean boundary F1" in capsys.readouterr().out
+    assert metrics["n_test_leads"] == 12 * metrics["n_test_records"]
+    assert "ludb: onset/offset F1 P" in capsys.readouterr().out
     assert main(["run", "ludb", "--resume", str(out), "--epochs", "2", "--no-progress"]) == 0
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [1, 2]
-    assert json.loads((out / "metrics.json").read_text())["epochs_run"] == 2
+    assert "val_mean_boundary_f1" in history[-1]
+    # evaluate on every record of another folder
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--data-dir", str(data)]) == 0
+    got = capsys.readouterr().out
+    assert '"n_test_records": 10' in got
+    # predict: WFDB annotations in LUDB's convention and a PNG
+    preds = tmp_path / "preds"
+    assert main(["predict", str(out), str(data / "data" / "7"), "--out", str(preds)]) == 0
+    ann = wfdb.rdann(str(preds / "7"), "wave")
+    sym = list(ann.symbol)
+    assert set(sym) <= {"(", ")", "p", "N", "t"} and len(sym) % 3 == 0
+    assert all(sym[k] == "(" and sym[k + 2] == ")" for k in range(0, len(sym), 3))
+    assert np.all(np.diff(ann.sample) >= 0)
+    assert (preds / "7.png").is_file()
 
 
 def _mask(n: int, spans: list[tuple[int, int, int]]) -> np.ndarray:
@@ -63,9 +83,11 @@ def _mask(n: int, spans: list[tuple[int, int, int]]) -> np.ndarray:
 def test_delineation_scores_hand_derived() -> None:
     fs = 100.0  # 150 ms tolerance = 15 samples
     true = _mask(400, [(100, 110, 1), (130, 140, 2), (170, 200, 3), (300, 310, 2)])
-    perfect = delineation_scores([true], [true.copy()], fs)
+    true[:80] = -1  # not annotated: the first beat and the end
+    true[330:] = -1
+    perfect = delineation_scores([true], [np.maximum(true, 0)], fs)
     assert perfect["mean_boundary_f1"] == pytest.approx(1.0)
-    # QRS onset shifted by +5 samples (50 ms); one extra QRS far outside the annotated span
+    # QRS onset shifted by +5 samples (50 ms); one extra QRS inside the unannotated end
     # (ignored); P missing entirely
     pred = _mask(400, [(135, 140, 2), (170, 200, 3), (300, 310, 2), (380, 390, 2)])
     res = delineation_scores([true], [pred], fs)
@@ -79,6 +101,15 @@ def test_delineation_scores_hand_derived() -> None:
     res2 = delineation_scores([true], [pred2], fs)
     assert res2["qrs_onset_ppv"] == pytest.approx(2 / 3)
     assert res2["qrs_onset_f1"] == pytest.approx(0.8)
+    # a QRS whose onset is not annotated (unknown up to its peak at 130): no reference onset
+    # there, and a predicted onset inside the unknown span is not a false positive
+    true3 = true.copy()
+    true3[112:130] = -1
+    true3[130:141] = 2
+    pred3 = _mask(400, [(100, 110, 1), (124, 140, 2), (170, 200, 3), (300, 310, 2)])
+    res3 = delineation_scores([true3], [pred3], fs)
+    assert res3["qrs_onset_tp"] == 1 and res3["qrs_onset_fp"] == 0 and res3["qrs_onset_fn"] == 0
+    assert res3["qrs_offset_tp"] == 2
 
 
 def test_bad_data_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

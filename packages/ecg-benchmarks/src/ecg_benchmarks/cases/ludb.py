@@ -1,83 +1,104 @@
-"""ludb: ECG wave delineation (P, QRS, T) with ECG_UNET, scored with the wave delineation metrics.
+"""ludb: ECG wave delineation (P, QRS, T) on LUDB with a U-Net that sees all 12 leads.
 
 The Lobachevsky University Electrocardiography Database (Kalyakulina et al., "LUDB: A New
 Open-Access Validation Tool for Electrocardiogram Delineation Algorithms", IEEE Access 8, 2020):
-200 ten-second 12-lead records at 500 Hz with the onsets, peaks and offsets of the P, QRS and T
-waves annotated in every lead. As in torch_ecg's LUDB case (after Moskalenko et al., "Deep
-learning for ECG segmentation", 2019), each (record, lead) pair is one single-lead item; a 1-D
-U-Net labels every sample as background, P, QRS or T (cross-entropy). Onsets and offsets of the
-predicted segments are matched one-to-one to the reference boundaries within 150 ms
-(:class:`ecg_train.metrics.wave_delineation.WaveDelineationMetrics`): sensitivity, PPV, F1 and
-the timing error (mean and SD, ms) per boundary. Only the annotated part of each window is scored
-(LUDB leaves the first and last beats unannotated): predicted boundaries farther than the
-tolerance from the first and last reference boundaries of the item are not counted.
+ten-second 12-lead records at 500 Hz with the onsets, peaks and offsets of the P, QRS and T
+waves annotated in every lead. Each item is a whole record (10 s, resampled to ``data.fs``). A
+1-D U-Net (``ECG_UNET``) labels every sample of one lead as background, P, QRS or T; its input is
+the lead and the root mean square over the record's leads, the 12 leads being context for each
+other (:mod:`ecg_models.pretrained.delineation`, shared with the pretrained delineator). The
+probabilities of each lead are mixed with their mean over the leads (``fusion.own_weight``) and
+the labels post-processed (physiological minimum durations, one T wave per beat after its QRS).
 
-With no ``data_dir`` the LUDB records in ``ECG_SAMPLE_DATA/ludb`` are used.
+Scores: onsets and offsets matched one-to-one to the references within 150 ms
+(:class:`ecg_train.metrics.wave_delineation.WaveDelineationMetrics`): sensitivity, PPV, F1 and
+the error (mean, SD in ms) per boundary. The samples LUDB leaves unannotated (the first and last
+beats, and the span next to a wave whose onset or offset is not annotated) are out of the loss;
+a prediction there counts only when it matches a reference.
+
+The split is record-disjoint (``train.train_ratio``): of the held-out records every
+``val_every``-th one is the validation set (model selection), the others the test set.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset
 
-from ecg_benchmarks.base import Benchmark, BenchmarkError, RunOptions
-from ecg_benchmarks.cases._common import (
-    TaskTrainer,
-    TrainSettings,
-    _plt,
-    build_datasets,
-    check_device,
-    fit,
-    plot_per_class,
-    save_best_model,
-    train_config,
-)
-from ecg_benchmarks.report import add_figure
-from ecg_benchmarks.runs import RunDir
+from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, register_benchmark
+from ecg_benchmarks.predictions import Prediction, Record
+from ecg_benchmarks.template import Case, CaseData, DataSource, Evaluation, TrainSettings
 
-__all__ = ["LUDBBenchmark", "LUDBSettings", "delineation_scores", "check_ludb_folder"]
+__all__ = [
+    "LUDBBenchmark",
+    "LUDBSettings",
+    "delineation_scores",
+    "check_ludb_folder",
+    "predict_probabilities",
+]
 
 CLASSES = ("i", "p", "N", "t")  # background, P, QRS, T: label codes 0..3
 CLASS_MAP = {"p": 1, "qrs": 2, "t": 3}
 WAVE_LABELS = {"p": "P", "qrs": "QRS", "t": "T"}
+LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
+UNKNOWN = -1
 
 
 @dataclass(slots=True)
 class LUDBDataSettings:
-    """Data settings (``data.*``): input rate (Hz), window (s), leads, augmentation."""
+    """Data settings (``data.*`` keys).
 
-    fs: float = 250.0
-    duration_s: float = 8.0
-    leads: list[str] = field(
-        default_factory=lambda: [
-            "i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6",
-        ]
-    )  # fmt: skip
+    Attributes:
+        fs: network input rate in Hz (records are resampled from 500 Hz).
+        leads: leads of each record (LUDB lower-case names).
+        augment: random scaling, noise and baseline wander of the training records.
+        leads_per_step: leads of each training record per pass over the data (random, at most
+            12); the context channel uses all the record's leads.
+        context_dropout: probability that the context channel of a training record is computed
+            from 1 to 3 random leads instead of all (for records with few leads).
+        val_every: every this-th held-out record is a validation record, the others test.
+    """
+
+    fs: float = 125.0
+    leads: list[str] = field(default_factory=lambda: list(LUDB_LEADS))
     augment: bool = True
-    lazy: bool = True
+    leads_per_step: int = 6
+    context_dropout: float = 0.3
+    val_every: int = 4
 
     def __post_init__(self) -> None:
         if not 50 <= self.fs <= 500:
             raise ValueError(f"data.fs must lie in [50, 500] Hz, got {self.fs}")
-        if not 1 <= self.duration_s <= 10:
-            raise ValueError(f"data.duration_s must lie in [1, 10] s, got {self.duration_s}")
         if not self.leads:
             raise ValueError("data.leads must name at least one lead")
+        if not 1 <= self.leads_per_step <= 12:
+            raise ValueError(f"data.leads_per_step must lie in [1, 12], got {self.leads_per_step}")
+        if not 0 <= self.context_dropout <= 1:
+            raise ValueError(f"data.context_dropout must lie in [0, 1], got {self.context_dropout}")
+        if self.val_every < 2:
+            raise ValueError(f"data.val_every must be >= 2, got {self.val_every}")
 
 
 @dataclass(slots=True)
 class UNetSettings:
-    """ECG_UNET settings (``model.*``): filters of the input block, down blocks and kernels."""
+    """ECG_UNET settings (``model.*`` keys).
+
+    Attributes:
+        init_filters: channels of the input block.
+        filters: channels of each down block (the up blocks mirror them).
+        down_scales: pooling factor of each down block.
+        filter_length: kernel size of every block.
+    """
 
     init_filters: int = 8
-    filters: list[int] = field(default_factory=lambda: [16, 32, 64])
-    down_scales: list[int] = field(default_factory=lambda: [2, 2, 2])
+    filters: list[int] = field(default_factory=lambda: [16, 32, 64, 128])
+    down_scales: list[int] = field(default_factory=lambda: [2, 2, 2, 2])
     filter_length: int = 9
 
     def __post_init__(self) -> None:
@@ -96,19 +117,65 @@ class UNetSettings:
 
 
 @dataclass(slots=True)
-class LUDBSettings:
-    """Settings of the ludb case."""
+class PostSettings:
+    """Fusion and post-processing (``post.*`` keys).
 
-    data_dir: str | None = None
-    epochs: int = 30
-    device: Literal["cpu", "cuda"] = "cpu"
-    seed: int = 0
+    Attributes:
+        own_weight: weight of a lead's own class probabilities against their mean over the
+            record's leads (1: each lead alone).
+        enabled: clean the labels (minimum durations, gap filling, one T per beat).
+        min_p_ms: shortest P wave kept, ms.
+        min_qrs_ms: shortest QRS complex kept, ms.
+        min_t_ms: shortest T wave kept, ms.
+        max_gap_ms: gaps up to this long inside one wave are filled, ms.
+    """
+
+    own_weight: float = 0.5
+    enabled: bool = True
+    min_p_ms: float = 40.0
+    min_qrs_ms: float = 40.0
+    min_t_ms: float = 60.0
+    max_gap_ms: float = 24.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.own_weight <= 1:
+            raise ValueError(f"post.own_weight must lie in [0, 1], got {self.own_weight}")
+        for k in ("min_p_ms", "min_qrs_ms", "min_t_ms", "max_gap_ms"):
+            if getattr(self, k) < 0:
+                raise ValueError(f"post.{k} must be >= 0 ms, got {getattr(self, k)}")
+
+    def postproc(self) -> dict[str, Any]:
+        """The mapping of :class:`ecg_models.pretrained.delineation.PostprocConfig`."""
+        return {
+            "min_ms": {"p": self.min_p_ms, "qrs": self.min_qrs_ms, "t": self.min_t_ms},
+            "max_gap_ms": self.max_gap_ms,
+            "one_t_per_beat": True,
+        }
+
+
+@dataclass(slots=True)
+class LUDBSettings(BenchmarkSettings):
+    """Settings of the ludb case.
+
+    Attributes:
+        epochs: training epochs.
+        tolerance_ms: matching tolerance of onsets and offsets, ms.
+        data: data settings.
+        model: network settings.
+        post: fusion and post-processing.
+        train: optimisation settings (batch_size counts single-lead items).
+    """
+
+    epochs: int = 40
     tolerance_ms: float = 150.0
     data: LUDBDataSettings = field(default_factory=LUDBDataSettings)
     model: UNetSettings = field(default_factory=UNetSettings)
-    train: TrainSettings = field(default_factory=lambda: TrainSettings(batch_size=32, lr=2e-3))
+    post: PostSettings = field(default_factory=PostSettings)
+    train: TrainSettings = field(
+        default_factory=lambda: TrainSettings(batch_size=32, lr=3e-3, scheduler="one_cycle")
+    )
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs}")
         if not self.tolerance_ms > 0:
@@ -126,23 +193,41 @@ def check_ludb_folder(path: Path) -> str | None:
     return None
 
 
-def _waves(mask: npt.NDArray[np.int64]) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
+# ---------------------------------------------------------------- scoring
+
+
+def _reference(mask: npt.NDArray[np.int64]) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
+    """Reference onsets/offsets of a mask: a boundary next to an unknown sample is not one."""
     from ecg_train.metrics.wave_delineation import mask_to_waves
 
-    return mask_to_waves(mask, CLASS_MAP)
+    waves = mask_to_waves(mask, CLASS_MAP)
+    n = mask.size
+    for d in waves.values():
+        on, off = d["onset"], d["offset"]
+        d["onset"] = on[(on == 0) | (mask[np.maximum(on - 1, 0)] != UNKNOWN)]
+        d["offset"] = off[(off == n - 1) | (mask[np.minimum(off + 1, n - 1)] != UNKNOWN)]
+    return waves
 
 
-def _restrict(
+def _drop_unannotated(
     pred: dict[str, dict[str, npt.NDArray[np.int64]]],
     ref: dict[str, dict[str, npt.NDArray[np.int64]]],
+    mask: npt.NDArray[np.int64],
     tol: float,
 ) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
-    """Keep predicted boundaries inside the annotated span of the item (within ``tol``)."""
-    all_ref = np.concatenate([v for w in ref.values() for v in w.values()])
-    if all_ref.size == 0:
-        return {w: {b: v[:0] for b, v in d.items()} for w, d in pred.items()}
-    lo, hi = all_ref.min() - tol, all_ref.max() + tol
-    return {w: {b: v[(v >= lo) & (v <= hi)] for b, v in d.items()} for w, d in pred.items()}
+    """Predicted boundaries in unannotated samples are kept only near a reference boundary."""
+    out: dict[str, dict[str, npt.NDArray[np.int64]]] = {}
+    for w, d in pred.items():
+        out[w] = {}
+        for b, v in d.items():
+            r = ref[w][b]
+            near = (
+                np.abs(v[:, None] - r[None, :]).min(axis=1) <= tol
+                if r.size and v.size
+                else np.zeros(v.size, dtype=bool)
+            )
+            out[w][b] = v[(mask[v] != UNKNOWN) | near]
+    return out
 
 
 def delineation_scores(
@@ -151,123 +236,253 @@ def delineation_scores(
     fs: float,
     tolerance_ms: float = 150.0,
 ) -> dict[str, float]:
-    """Wave delineation metrics of per-sample label masks (0 none, 1 P, 2 QRS, 3 T).
+    """Wave delineation metrics of per-sample label masks (0 none, 1 P, 2 QRS, 3 T, -1 not
+    annotated in ``true_masks``).
 
-    Returns the metrics of :class:`WaveDelineationMetrics` plus ``mean_boundary_f1``, the mean
-    F1 of the six boundaries (P, QRS, T onsets and offsets), listed first.
+    A reference boundary next to a ``-1`` sample is not counted (it is the cut of an unannotated
+    part); a predicted boundary inside ``-1`` samples is counted only when it lies within the
+    tolerance of a reference boundary. Returns the metrics of :class:`WaveDelineationMetrics`
+    plus ``mean_boundary_f1``, the mean F1 of the six boundaries, listed first.
     """
-    from ecg_train.metrics.wave_delineation import WaveDelineationMetrics
+    from ecg_train.metrics.wave_delineation import WaveDelineationMetrics, mask_to_waves
 
     tol = tolerance_ms * fs / 1000.0
-    refs = [_waves(m) for m in true_masks]
-    preds = [_restrict(_waves(p), r, tol) for p, r in zip(pred_masks, refs, strict=True)]
+    refs, preds = [], []
+    for t, p in zip(true_masks, pred_masks, strict=True):
+        t = np.asarray(t, dtype=np.int64)
+        ref = _reference(t)
+        refs.append(ref)
+        preds.append(_drop_unannotated(mask_to_waves(np.asarray(p), CLASS_MAP), ref, t, tol))
     res = WaveDelineationMetrics(fs=fs, tolerance_ms=tolerance_ms).compute(refs, preds)
     f1s = [v for k, v in res.items() if k.endswith("_f1")]
     return {"mean_boundary_f1": float(np.mean(f1s)), **res}
 
 
-def _masks(logits: torch.Tensor, labels: torch.Tensor) -> tuple[list[Any], list[Any]]:
-    pred = logits.argmax(-1).cpu().numpy().astype(np.int64)
-    true = labels.argmax(-1).cpu().numpy().astype(np.int64)
-    return list(true), list(pred)
+# ---------------------------------------------------------------- network input / output
 
 
-class LUDBBenchmark(Benchmark):
-    """Wave delineation on LUDB with ECG_UNET, scored with the wave delineation metrics."""
+def _zscore_t(x: torch.Tensor) -> torch.Tensor:
+    sd = x.std(dim=-1, keepdim=True)
+    return (x - x.mean(dim=-1, keepdim=True)) / torch.where(sd > 1e-8, sd, torch.ones_like(sd))
+
+
+def _inputs(x: torch.Tensor) -> torch.Tensor:
+    """``(batch, leads, samples)`` -> ``(batch, leads, 2, samples)``: z-scored lead and the RMS
+    over the leads (as :func:`ecg_models.pretrained.delineation.network_input`)."""
+    z = _zscore_t(x)
+    rms = z.square().mean(dim=1, keepdim=True).sqrt()
+    return torch.stack([z, rms.expand_as(z)], dim=2)
+
+
+def predict_probabilities(model: torch.nn.Module, x: torch.Tensor, own_weight: float) -> Any:
+    """Fused class probabilities ``(batch, leads, samples, 4)`` (numpy) of records ``x``
+    ``(batch, leads, samples)``."""
+    from ecg_models.pretrained.delineation import fuse_leads
+
+    b, leads, n = x.shape
+    inp = _inputs(x.float()).reshape(b * leads, 2, n)
+    probs = torch.softmax(model(inp).float(), dim=-1).reshape(b, leads, n, -1).cpu().numpy()
+    return np.stack([fuse_leads(p, own_weight) for p in probs])
+
+
+def _labels(probs: Any, fs: float, post: PostSettings) -> list[npt.NDArray[np.int64]]:
+    from ecg_models.pretrained.delineation import PostprocConfig, postprocess_labels
+
+    cfg = PostprocConfig.from_mapping(post.postproc())
+    out = []
+    for rec in probs:
+        for lead in rec:
+            lab = lead.argmax(-1).astype(np.int64)
+            out.append(postprocess_labels(lab, fs, cfg) if post.enabled else lab)
+    return out
+
+
+def _true_codes(labels: torch.Tensor) -> list[npt.NDArray[np.int64]]:
+    """``(batch, leads, samples, 4)`` one-hot (all zero = not annotated) -> codes per lead."""
+    y = labels.cpu().numpy()
+    codes = np.where(y.sum(-1) > 0, y.argmax(-1), UNKNOWN).astype(np.int64)
+    return [c for rec in codes for c in rec]
+
+
+class LeadItems(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """Single-lead training items of multi-lead records: ``(2, samples)`` network input (the
+    lead and the RMS of the record's leads, see :func:`_inputs`) and ``(samples, 4)`` one-hot
+    labels (all zero where not annotated).
+
+    Each pass over the items draws, per record, ``leads_per_record`` random leads, a new
+    augmentation of the record and, with probability ``context_dropout``, a context made of 1
+    to 3 random leads only.
+    """
+
+    def __init__(
+        self, records: Any, leads_per_record: int, context_dropout: float, seed: int
+    ) -> None:
+        self.records = records
+        self.k = int(leads_per_record)
+        self.context_dropout = float(context_dropout)
+        self.seed = int(seed)
+        self._calls = 0
+
+    def __len__(self) -> int:
+        return len(self.records) * self.k
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        rec, slot = divmod(int(index), self.k)
+        rounds = self._calls // max(len(self), 1)
+        self._calls += 1
+        base = self.records.dataset if isinstance(self.records, Subset) else self.records
+        if hasattr(base, "set_epoch"):
+            base.set_epoch(rounds)
+        x, y = self.records[rec]
+        leads = x.shape[0]
+        rng = np.random.default_rng([self.seed, rounds, rec])
+        lead = int(rng.permutation(leads)[slot % leads])
+        inp = _inputs(x[None].float())[0]  # (leads, 2, n)
+        if leads > 1 and rng.random() < self.context_dropout:
+            pick = rng.permutation(leads)[: int(rng.integers(1, min(3, leads) + 1))]
+            z = inp[:, 0]
+            inp[:, 1] = z[torch.from_numpy(pick)].square().mean(dim=0).sqrt()
+        return inp[lead].contiguous(), y[lead].contiguous()
+
+
+# ---------------------------------------------------------------- the case
+
+
+@register_benchmark
+class LUDBBenchmark(Case[LUDBSettings]):
+    """Wave delineation on LUDB (12-lead context U-Net), boundary F1 and errors."""
 
     name: ClassVar[str] = "ludb"
-    summary: ClassVar[str] = "P/QRS/T wave delineation (LUDB), ECG_UNET, boundary F1 and errors"
+    summary: ClassVar[str] = "P/QRS/T wave delineation (LUDB), 12-lead context U-Net, boundary F1"
+    settings_class = LUDBSettings
+    database = "ludb"
+    label = "LUDB"
+    download_hint = "download https://physionet.org/content/ludb/1.0.1/"
+    validation_metric = "mean_boundary_f1"
+    item_arities = (2,)
 
-    def default_settings(self) -> LUDBSettings:
-        return LUDBSettings()
+    def check_folder(self, path: Path) -> str | None:
+        return check_ludb_folder(path)
 
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        from ecg_benchmarks.cases._common import resolve_data_dir
+    def _dataset(self, s: LUDBSettings, path: Path, training: bool) -> Any:
+        from ecg_data.datasets.ludb import LUDBDataset, LUDBTrainConfig
 
-        s: LUDBSettings = settings
-        check_device(s.device)
-        path = resolve_data_dir(
-            s.data_dir,
-            "ludb",
-            "LUDB",
-            check_ludb_folder,
-            "download https://physionet.org/content/ludb/1.0.1/",
-        )
-        train_set, held = self._datasets(s, path)
+        d = s.data
+        cfg: dict[str, Any] = {
+            "db_dir": str(path),
+            "fs": d.fs,
+            "input_len": int(round(d.fs * 10.0)),
+            "leads": tuple(d.leads),
+            "classes": CLASSES,
+            "single_lead": False,
+            "random_crop": False,
+            "seed": s.seed,
+            "train_ratio": s.train.train_ratio,
+            "lazy": False,
+        }
+        if d.augment and training:
+            from ecg_benchmarks.cases._common import TRAIN_AUGMENT
+
+            cfg["augment"] = dict(TRAIN_AUGMENT)
+        try:
+            return LUDBDataset(LUDBTrainConfig.from_config(cfg), training=training)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BenchmarkError(f"cannot build the LUDB dataset from {path}: {exc}") from exc
+
+    def load_data(self, s: LUDBSettings, source: DataSource) -> CaseData:
+        assert source.path is not None
+        train = self._dataset(s, source.path, True)
+        held = self._dataset(s, source.path, False)
         cap = s.train.max_records
-        train_part: Any = train_set
+        train_part: Dataset[Any] = train
+        held_idx = list(range(len(held)))
         if cap:
-            n_leads = max(1, len(train_set) // max(1, len(train_set.records)))
-            train_part = Subset(train_set, range(min(len(train_set), cap * n_leads)))
-            held = Subset(held, range(min(len(held), max(2, cap // 2) * n_leads)))
-        n_items = len(held)
-        if n_items == 0 or len(train_part) == 0:
-            raise BenchmarkError(f"too few LUDB records in {path} for a train/held-out split")
-        val_idx = list(range(0, n_items, 2))
-        test_idx = list(range(1, n_items, 2)) or val_idx
-        val_set, test_set = Subset(held, val_idx), Subset(held, test_idx)
-        print(
-            f"ludb: records from {path}: {len(train_part)} train items, {len(val_set)} val, "
-            f"{len(test_set)} test (single-lead windows of {s.data.duration_s} s)",
-            flush=True,
+            train_part = Subset(train, range(min(len(train), cap)))
+            held_idx = held_idx[: max(2, cap // 2)]
+        if len(train_part) == 0 or len(held_idx) < 2:  # type: ignore[arg-type]
+            raise BenchmarkError(
+                f"too few LUDB records in {source.path} for a train/held-out split"
+            )
+        k = s.data.val_every
+        val_idx = held_idx[::k]
+        test_idx = [i for i in held_idx if i not in set(val_idx)]
+        test = Subset(held, test_idx)
+        desc = (
+            f"{len(train_part)} training records, {len(val_idx)} validation, {len(test_idx)} "  # type: ignore[arg-type]
+            f"test (12-lead 10 s records at {s.data.fs:g} Hz)"
         )
+        d = s.data
+        self._n_train = len(train_part)  # type: ignore[arg-type]
+        return CaseData(
+            train=LeadItems(train_part, d.leads_per_step, d.context_dropout, s.seed),
+            val=LeadItems(Subset(held, val_idx), 1, 0.0, s.seed),
+            test=test,
+            description=desc,
+            info={"test_records": [held.items[i][0] for i in test_idx]},
+        )
+
+    def eval_data(self, s: LUDBSettings, source: DataSource) -> Any:
+        assert source.path is not None
+        parts = [self._dataset(s, source.path, t) for t in (True, False)]
+        for p in parts:
+            p.training = False  # no augmentation
+        return ConcatDataset(parts)
+
+    def build_model(self, s: LUDBSettings, data: CaseData) -> torch.nn.Module:
         from ecg_models.models.unet import ECG_UNET, UNetConfig
 
-        torch.manual_seed(s.seed)
+        m = s.model
         cfg = UNetConfig(
             fs=s.data.fs,
-            init_num_filters=s.model.init_filters,
-            num_filters=list(s.model.filters),
-            down_scales=list(s.model.down_scales),
-            filter_lengths=[s.model.filter_length] * len(s.model.filters),
+            init_num_filters=m.init_filters,
+            init_filter_length=m.filter_length,
+            num_filters=list(m.filters),
+            down_scales=list(m.down_scales),
+            filter_lengths=[m.filter_length] * len(m.filters),
         )
-        model = ECG_UNET(list(CLASSES), 1, cfg)
-        fs = float(s.data.fs)
+        return ECG_UNET(list(CLASSES), 2, cfg)
 
-        def loss_fn(trainer: Any, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            logits = trainer.forward(batch[0]).float()
-            target = batch[1].argmax(-1)
-            return torch.nn.functional.cross_entropy(
-                logits.reshape(-1, len(CLASSES)), target.reshape(-1)
-            )
-
-        def eval_fn(trainer: Any, loader: DataLoader[Any]) -> dict[str, float]:
-            true: list[Any] = []
-            pred: list[Any] = []
-            for x, y in loader:
-                t, p = _masks(trainer.model(x.to(trainer.device)), y)
-                true += t
-                pred += p
-            res = delineation_scores(true, pred, fs, s.tolerance_ms)
-            return {
-                "val_mean_boundary_f1": res["mean_boundary_f1"],
-                "val_qrs_onset_f1": res["qrs_onset_f1"],
-            }
-
-        tcfg = train_config(
-            s.train,
-            epochs=s.epochs,
-            device=s.device,
-            seed=s.seed,
-            run=run,
-            monitor="val_mean_boundary_f1",
-            progress=options.progress,
+    def loss(self, s: LUDBSettings, trainer: Any, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x, y = batch[0], batch[1]
+        target = torch.where(y.sum(-1) > 0, y.argmax(-1), -100)
+        logits = trainer.forward(x).float()
+        return torch.nn.functional.cross_entropy(
+            logits.reshape(-1, len(CLASSES)),
+            target.reshape(-1).to(logits.device),
+            ignore_index=-100,
         )
-        trainer = TaskTrainer.create(model, tcfg, train_part, val_set, loss_fn, eval_fn, (2,))
-        history = fit(trainer, run, options, self.name)
-        if not trainer.is_main_process:
-            return {"summary": f"ludb: rank {trainer.rank} done"}
-        model = trainer.model
-        true, pred, sigs = [], [], []
+
+    def _score(
+        self, s: LUDBSettings, model: torch.nn.Module, loader: Any
+    ) -> tuple[dict[str, float], list[Any], list[Any], list[Any]]:
+        true: list[Any] = []
+        pred: list[Any] = []
+        sigs: list[Any] = []
+        device = next(model.parameters()).device
         with torch.no_grad():
-            for x, y in DataLoader(test_set, batch_size=s.train.batch_size):
-                t, p = _masks(model(x.to(s.device)), y)
-                true += t
-                pred += p
-                sigs += list(x[:, 0].numpy())
-        res = delineation_scores(true, pred, fs, s.tolerance_ms)
-        self._figures(run, res, sigs, true, pred, fs)
-        model_file = save_best_model(model, run)
+            for x, y in loader:
+                probs = predict_probabilities(model, x.to(device), s.post.own_weight)
+                pred += _labels(probs, s.data.fs, s.post)
+                true += _true_codes(y)
+                sigs += [lead for rec in x.numpy() for lead in rec]
+        return delineation_scores(true, pred, s.data.fs, s.tolerance_ms), true, pred, sigs
+
+    def validate(
+        self, s: LUDBSettings, model: torch.nn.Module, loader: DataLoader[Any]
+    ) -> dict[str, float]:
+        # the loader yields single leads; the score needs whole records (the leads are fused)
+        records = getattr(loader.dataset, "records", None)
+        res = self._score(s, model, DataLoader(records or loader.dataset, batch_size=4))[0]
+        return {
+            "mean_boundary_f1": res["mean_boundary_f1"],
+            "p_onset_f1": res["p_onset_f1"],
+            "qrs_onset_f1": res["qrs_onset_f1"],
+            "t_offset_f1": res["t_offset_f1"],
+        }
+
+    def evaluate_model(self, s: LUDBSettings, model: torch.nn.Module, test: Any) -> Evaluation:
+        loader = DataLoader(test, batch_size=4)
+        res, true, pred, sigs = self._score(s, model, loader)
         table = {
             f"{WAVE_LABELS[w]} {b}": {
                 k: res[f"{w}_{b}_{k}"]
@@ -276,102 +491,63 @@ class LUDBBenchmark(Benchmark):
             for w in WAVE_LABELS
             for b in ("onset", "offset")
         }
+        n_rec = len(test)
         metrics: dict[str, Any] = {
             "mean_boundary_f1": res["mean_boundary_f1"],
             **{f"{w}_{b}_f1": res[f"{w}_{b}_f1"] for w in WAVE_LABELS for b in ("onset", "offset")},
-            "boundary_scores": {k: {m: _num(v) for m, v in d.items()} for k, d in table.items()},
+            "boundary_scores": table,
             "f1_per_boundary": {k: d["f1"] for k, d in table.items()},
-            "mean_error_ms_per_boundary": {
-                k: d["mean_error_ms"] for k, d in table.items() if np.isfinite(d["mean_error_ms"])
-            },
-            "epochs_run": len(history),
-            "best_epoch": trainer.best_epoch or len(history),
-            "n_train_items": len(train_part),
-            "n_test_items": len(test_set),
+            "mean_error_ms_per_boundary": {k: d["mean_error_ms"] for k, d in table.items()},
+            "n_test_records": n_rec,
+            "n_train_records": getattr(self, "_n_train", None),
+            "n_test_leads": len(true),
         }
-        if model_file is not None:
-            metrics["model_file"] = model_file
-        metrics["summary"] = (
-            f"ludb: mean boundary F1 {res['mean_boundary_f1']:.4f} on {len(test_set)} held-out "
-            f"single-lead windows (QRS onset F1 {res['qrs_onset_f1']:.4f}, offset "
-            f"{res['qrs_offset_f1']:.4f}; tolerance {s.tolerance_ms:g} ms)"
+        f1 = {w: (res[f"{w}_onset_f1"], res[f"{w}_offset_f1"]) for w in WAVE_LABELS}
+        summary = (
+            f"ludb: onset/offset F1 P {f1['p'][0]:.4f}/{f1['p'][1]:.4f}, QRS "
+            f"{f1['qrs'][0]:.4f}/{f1['qrs'][1]:.4f}, T {f1['t'][0]:.4f}/{f1['t'][1]:.4f} on "
+            f"{n_rec} held-out records x {len(true) // max(n_rec, 1)} leads (tolerance "
+            f"{s.tolerance_ms:g} ms)"
         )
-        return metrics
+        return Evaluation(metrics, summary, details=(res, sigs, true, pred))
 
-    @staticmethod
-    def _datasets(s: LUDBSettings, path: Path) -> tuple[Any, Any]:
-        from ecg_data.datasets.ludb import LUDBDataset, LUDBTrainConfig
+    def figures(self, s: LUDBSettings, run: Any, evaluation: Evaluation, data: CaseData) -> None:
+        from ecg_benchmarks.cases._ludb_figures import draw_figures
 
-        d = s.data
-        kwargs: dict[str, Any] = {
-            "db_dir": str(path),
-            "fs": d.fs,
-            "input_len": int(round(d.fs * d.duration_s)),
-            "leads": tuple(d.leads),
-            "classes": CLASSES,
-            "single_lead": True,
-            "random_crop": True,
-            "seed": s.seed,
-            "train_ratio": s.train.train_ratio,
-            "lazy": d.lazy,
-        }
-        return build_datasets(
-            LUDBDataset,
-            LUDBTrainConfig,
-            kwargs,
-            augment=d.augment,
-            path=path,
-            what="the LUDB dataset",
-        )
+        res, sigs, true, pred = evaluation.details
+        draw_figures(run, res, sigs, true, pred, s.data.fs)
 
-    @staticmethod
-    def _figures(
-        run: RunDir,
-        res: dict[str, float],
-        sigs: list[Any],
-        true: list[Any],
-        pred: list[Any],
-        fs: float,
-    ) -> None:
-        plot_per_class(
-            run,
-            {
-                m: {
-                    f"{WAVE_LABELS[w]} {b}": res[f"{w}_{b}_{m}"]
-                    for w in WAVE_LABELS
-                    for b in ("onset", "offset")
-                }
-                for m in ("sensitivity", "ppv", "f1")
+    # ---------------------------------------------------------------- predict
+    def predict_record(self, s: LUDBSettings, model: Any, record: Record) -> Prediction:
+        from ecg_models.pretrained.delineation import Delineator
+
+        d = model if isinstance(model, Delineator) else delineator_from_run(s, model)
+        waves = d.batch(record.signal, record.fs)
+        names = [str(n).lower() for n in record.leads]
+        lead = names.index("ii") if "ii" in names else 0
+        w = waves[lead]
+        sym = {"p": "p", "qrs": "N", "t": "t"}
+        return Prediction(
+            waves={
+                sym[name]: [
+                    (int(a), int(b))
+                    for a, b in zip(w[name]["onset"], w[name]["offset"], strict=True)
+                ]
+                for name in sym
             },
-            "per_boundary.png",
-            "Sensitivity, PPV and F1 of each boundary on the test windows",
+            lead=lead,
         )
-        plt = _plt()
-        colors = {1: "tab:green", 2: "tab:red", 3: "tab:blue"}
-        k = min(3, len(sigs))
-        fig, axes = plt.subplots(k, 1, figsize=(11, 2.4 * k), squeeze=False)
-        for row in range(k):
-            ax = axes[row][0]
-            sig = sigs[row]
-            t = np.arange(sig.shape[-1]) / fs
-            ax.plot(t, sig, lw=0.7, color="k")
-            lo, hi = float(np.min(sig)), float(np.max(sig))
-            for code, color in colors.items():
-                ax.fill_between(t, lo, hi, where=true[row] == code, color=color, alpha=0.15)
-                ax.fill_between(
-                    t, lo - 0.15 * (hi - lo), lo, where=pred[row] == code, color=color, alpha=0.6
-                )
-            ax.set_title(
-                "shaded: reference P (green) / QRS (red) / T (blue); bars below: predicted",
-                fontsize=8,
-            )
-            ax.set_xlabel("time (s)", fontsize=8)
-        fig.tight_layout()
-        fig.savefig(
-            add_figure(run, "examples.png", "Test windows: reference and predicted waves"), dpi=90
-        )
-        plt.close(fig)
 
 
-def _num(v: float) -> float | None:
-    return float(v) if np.isfinite(v) else None
+def delineator_from_run(s: LUDBSettings, model: torch.nn.Module) -> Any:
+    """A :class:`~ecg_models.pretrained.delineation.Delineator` around a run's network."""
+    from ecg_models.pretrained.delineation import Delineator
+
+    return Delineator(
+        model,
+        s.data.fs,
+        own_weight=s.post.own_weight,
+        postproc=s.post.postproc()
+        if s.post.enabled
+        else {"min_ms": {}, "max_gap_ms": 0.0, "one_t_per_beat": False},
+    )

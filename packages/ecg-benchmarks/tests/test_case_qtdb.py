@@ -1,0 +1,74 @@
+"""qtdb evaluation: the boundary scores against hand-derived values, and an end-to-end run on
+one real record with a small network saved as a run folder (neurokit2 when a peer Python with it
+is given in ECG_BENCH_PEER_PYTHON)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ecg_benchmarks.cases.qtdb import BOUNDARIES, score_boundaries
+from ecg_benchmarks.cli import main
+
+
+def _marks(**kw: list[int]) -> dict[str, np.ndarray]:
+    out = {label: np.zeros(0, dtype=np.int64) for label in BOUNDARIES}
+    for k, v in kw.items():
+        out[k.replace("_", " ")] = np.asarray(v, dtype=np.int64)
+    return out
+
+
+def test_score_boundaries_hand_derived() -> None:
+    fs = 250.0  # 150 ms = 37.5 samples
+    ref = _marks(**{"QRS_onset": [1000, 1200], "T_offset": [1100]})
+    pred = {
+        "QRS onset": np.array([1005, 1150, 5000]),  # 20 ms off; 200 ms off (FP + FN); far off
+        "T offset": np.array([1090]),
+    }
+    res = score_boundaries([ref], [pred], fs)
+    q = res["QRS onset"]
+    assert q["sensitivity"] == pytest.approx(0.5) and q["ppv"] == pytest.approx(0.5)
+    assert q["mean_error_ms"] == pytest.approx(20.0) and q["n_ref"] == 2
+    t = res["T offset"]
+    assert t["f1"] == pytest.approx(1.0) and t["mean_error_ms"] == pytest.approx(-40.0)
+    # a boundary the method does not give is not available, not zero
+    assert math.isnan(res["P onset"]["f1"]) and res["P onset"]["n_ref"] == 0
+
+
+@pytest.mark.data
+def test_qtdb_run_on_one_record(
+    sample_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ecg_models.models.unet import ECG_UNET, UNetConfig
+
+    torch.manual_seed(0)
+    cfg = UNetConfig(
+        fs=100.0, init_num_filters=4, num_filters=[4, 8], down_scales=[2, 2], filter_lengths=[5, 5]
+    )
+    model = ECG_UNET(["i", "p", "N", "t"], 2, cfg)
+    run = tmp_path / "ludb-run"
+    model.save(run / "checkpoints" / "model.safetensors")
+    out = tmp_path / "qtdb"
+    argv = ["run", "qtdb", "--out", str(out), "--data-dir", str(sample_data / "qtdb")]
+    argv += ["--set", f"model={run}", "--set", "max_records=1", "--no-progress"]
+    peer = os.environ.get("ECG_BENCH_PEER_PYTHON", "")
+    if peer:
+        argv += ["--set", "methods=dwt"]
+    assert main(argv) == 0, capsys.readouterr().err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["records"] == ["sel100"]
+    ours = metrics["tables"]["ours"]
+    assert set(ours) == set(BOUNDARIES)
+    # sel100 q1c: 30 annotated beats, each with P, QRS and T
+    assert metrics["n_reference_marks"]["QRS onset"] == 30
+    assert metrics["n_reference_marks"]["T offset"] == 30
+    table = (out / "qtdb_table.md").read_text()
+    assert "| QRS onset | ours |" in table
+    if peer:
+        assert "neurokit2 dwt" in metrics["tables"]
