@@ -300,10 +300,13 @@ def describe(settings: Any, prefix: str = "") -> list[tuple[str, str, str, str]]
 
 def format_settings(settings: Any, width: int = 100) -> str:
     """The table of :func:`describe` as text for ``ecg-bench run NAME --help``."""
+    import re
     import textwrap
 
     out = []
     for key, kind, default, meaning in describe(settings):
+        # docstring markup as plain text: ``x`` -> x, :func:`a.b` -> a.b
+        meaning = re.sub(r":\w+:`~?([^`]+)`", r"\1", meaning).replace("``", "")
         out.append(f"  {key} ({kind}; default {default})")
         if meaning:
             out += textwrap.wrap(
