@@ -38,8 +38,8 @@ PINNED: dict[str, tuple[int, int]] = {
     # batch norm on the output conv, 8).
     "unet": (206_484, 206_860),
     # RegNets, 12 leads. torch_ecg: RegNet(12, **cfg) with cfg from
-    # torch_ecg.model_configs.cnn.regnet, counted in .venv-peer (make bench builds it). Its stem
-    # conv has a bias before batch norm (+64 in each).
+    # torch_ecg.model_configs.cnn.regnet, counted in .venv-peer (make bench builds it) by
+    # bench/backbones_vs_torch_ecg.py. Its stem conv has a bias before batch norm (+64 in each).
     "regnet_16_8": (3_693_323, 3_693_387),
     # torch_ecg: 10,099,512. Its bottleneck computes the grouped width as
     # int(120 * (48 / 5) / 48) * 5 = 115 instead of 120 for the 5-group stage (a floating-point
@@ -155,7 +155,8 @@ def test_default_models_run_on_a_short_batch() -> None:
 
 def test_transformer_encoder_layers_equal_torch_ecg() -> None:
     # torch_ecg 0.0.33: Transformer(256, **ECG_CRNN_CONFIG.attn.transformer) (8 heads,
-    # hidden_size 1024, one layer), counted in .venv-peer: 789,760. Ours has the same encoder;
+    # hidden_size 1024, one layer), counted in .venv-peer by bench/backbones_vs_torch_ecg.py:
+    # 789,760. Ours has the same encoder;
     # the patch embedding (a conv of kernel = stride = 16 samples) is what makes it a backbone of
     # raw leads (torch_ecg runs its Transformer on CNN features), 12 * 256 * 16 + 256 parameters.
     net = create_backbone("transformer_encoder", in_channels=12)
