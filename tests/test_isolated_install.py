@@ -4,7 +4,9 @@ For each package a fresh virtual environment gets only that package's wheel and 
 ecg-* dependencies (third-party dependencies come from the package index, with torch held to the
 set-up's pin by a constraints file). The test then imports every module of the package and makes
 one real call. An import of an undeclared module fails here, and `pip install packages/ecg-signal`
-alone must not pull in any other ecg-* package. Installing the meta-package installs all five.
+alone must not pull in any other ecg-* package (ecg-signal is the shared base: ecg-data,
+ecg-models and ecg-train pull in ecg-signal and nothing else). Installing the meta-package
+installs all five.
 """
 
 from __future__ import annotations
@@ -157,6 +159,14 @@ def _check(python: Path, dist: str) -> None:
         [str(python), "-c", REAL_CALLS[dist]], capture_output=True, text=True, cwd=python.parent
     )
     assert call.returncode == 0, f"the real call of {dist} failed:\n{call.stderr[-3000:]}"
+
+
+def test_ecg_closures_follow_the_graph() -> None:
+    # ecg-signal is the shared base; ecg-models and ecg-train pull in nothing else
+    assert set(_ecg_closure("ecg-signal")) == {"ecg-signal"}
+    for dist in ("ecg-data", "ecg-models", "ecg-train"):
+        assert set(_ecg_closure(dist)) == {dist, "ecg-signal"}, dist
+    assert set(_ecg_closure("ecg-benchmarks")) == set(BY_DIST)
 
 
 def test_sdists_hold_sources(dists: dict[str, tuple[Path, Path]]) -> None:
