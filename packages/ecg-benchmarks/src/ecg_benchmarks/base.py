@@ -199,31 +199,9 @@ def register_benchmark(cls: B) -> B:
 
 def _import(module: str, what: str) -> None:
     try:
-        mod = importlib.import_module(module)
+        importlib.import_module(module)
     except ImportError as exc:
         raise BenchmarkError(f"cannot import {what} {module!r}: {exc}") from exc
-    if what == "case module":
-        _register_undecorated(mod)
-
-
-def _register_undecorated(mod: Any) -> None:
-    """Register the concrete Benchmark classes of a case module written before the decorator.
-
-    Transitional: the cases of :mod:`ecg_benchmarks.cases` not yet on the template are found
-    this way; a decorated class is registered by its decorator.
-    """
-    import inspect
-
-    for obj in vars(mod).values():
-        if (
-            inspect.isclass(obj)
-            and issubclass(obj, Benchmark)
-            and obj.__module__ == mod.__name__
-            and not inspect.isabstract(obj)
-            and isinstance(obj.__dict__.get("name"), str)
-            and obj.__dict__["name"] not in _REGISTRY
-        ):
-            register_benchmark(obj)
 
 
 def load_plugins(modules: list[str] | tuple[str, ...] = ()) -> None:

@@ -75,7 +75,8 @@ class CINC2017DataSettings:
         crop: training window: random (new each epoch), center or start.
         test_ratio: fraction of each class held out for the test (no folds).
         val_ratio: fraction of each class used for model selection.
-        n_folds: k-fold cross-validation (0: the plain split); fold: the held-out fold.
+        n_folds: k-fold cross-validation (0: the plain split).
+        fold: the held-out fold (with ``n_folds``).
         augment: random scaling, noise and baseline wander on training items.
         flip_prob: probability of inverting a training item (AliveCor leads held reversed).
         use_cache: cache the preprocessed records on disk (ecg-data's Dataset cache).
