@@ -1,19 +1,18 @@
-"""Shared pieces of the case studies: small CPU models, plots, and the pieces of the cases not
-yet on the template (:mod:`ecg_benchmarks.template`): data folders, a generic trainer and the
+"""Shared pieces of the case studies: the training augmentation, a small CPU backbone, plots, and
+for a case that runs its own trainer (not the template's, :mod:`ecg_benchmarks.template`) the
 train/resume loop over a :class:`~ecg_benchmarks.runs.RunDir`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import DataLoader, Dataset
 
 from ecg_benchmarks.base import BenchmarkError, RunOptions
 from ecg_benchmarks.report import add_figure
@@ -22,158 +21,21 @@ from ecg_benchmarks.template import TrainSettings
 
 __all__ = [
     "TrainSettings",
-    "TaskTrainer",
-    "sample_data_dir",
-    "resolve_data_dir",
     "TRAIN_AUGMENT",
-    "build_datasets",
-    "check_device",
     "train_config",
     "fit",
     "small_resnet",
-    "predict_batches",
     "save_best_model",
     "plot_per_class",
     "plot_confusion",
 ]
 
 
-# ---------------------------------------------------------------- settings
-
-
-# ---------------------------------------------------------------- data folders
-
-
-def sample_data_dir(db: str) -> Path:
-    """The sample folder of ``db`` (:func:`ecg_benchmarks.paths.sample_data_dir`).
-
-    Raises:
-        BenchmarkError: no ``ECG_SAMPLE_DATA`` and no project checkout to look beside.
-    """
-    from ecg_benchmarks.paths import SAMPLE_DATA_ENV
-    from ecg_benchmarks.paths import sample_data_dir as _sample_dir
-
-    path = _sample_dir(db)
-    if path is None:
-        raise BenchmarkError(f"no sample data folder: set {SAMPLE_DATA_ENV} or pass --data-dir")
-    return path
-
-
-def resolve_data_dir(
-    data_dir: str | None,
-    db: str,
-    label: str,
-    check: Callable[[Path], str | None],
-    download_hint: str = "",
-) -> Path:
-    """The database folder of a case: ``data_dir``, else the sample folder of ``db``.
-
-    Args:
-        data_dir: the ``--data-dir`` setting, or None.
-        db: name of the sample sub-folder.
-        label: database name shown in messages.
-        check: returns None when the folder holds that database, else what is wrong.
-        download_hint: where to get the database (appended to a missing-folder message).
-
-    Raises:
-        BenchmarkError: the folder is missing, empty or of another database.
-    """
-    path = Path(data_dir) if data_dir else sample_data_dir(db)
-    hint = f" ({download_hint})" if download_hint else ""
-    if not path.is_dir():
-        how = "" if data_dir else " and no sample data was found; pass --data-dir"
-        raise BenchmarkError(f"{label} data folder {path} does not exist{how}{hint}")
-    if not any(path.iterdir()):
-        raise BenchmarkError(f"{label} data folder {path} is empty{hint}")
-    problem = check(path)
-    if problem is not None:
-        raise BenchmarkError(f"{path} is not a {label} folder: {problem}")
-    return path
+# ---------------------------------------------------------------- training
 
 
 TRAIN_AUGMENT: dict[str, float] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
 """Augmentation of the training items of the cases (random scaling, noise, baseline wander)."""
-
-
-def build_datasets(
-    ds_cls: Any,
-    cfg_cls: Any,
-    kwargs: dict[str, Any],
-    *,
-    augment: bool,
-    path: Path,
-    what: str = "the dataset",
-    errors: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError),
-) -> tuple[Any, Any]:
-    """Training and held-out datasets ``ds_cls(cfg_cls(**kwargs), training=...)``.
-
-    Args:
-        ds_cls: the dataset class of ecg-data.
-        cfg_cls: its train config class.
-        kwargs: the config keys; ``augment`` is added as :data:`TRAIN_AUGMENT` if ``augment``.
-        augment: augment the training items.
-        path: the database folder (named in the error).
-        what: the dataset as named in the error ("the LUDB dataset").
-        errors: the exceptions of ecg-data turned into a :class:`BenchmarkError`.
-
-    Raises:
-        BenchmarkError: the config or the datasets cannot be built.
-    """
-    if augment:
-        kwargs = {**kwargs, "augment": dict(TRAIN_AUGMENT)}
-    try:
-        cfg = cfg_cls(**kwargs)
-        return ds_cls(cfg, training=True), ds_cls(cfg, training=False)
-    except errors as exc:
-        raise BenchmarkError(f"cannot build {what} from {path}: {exc}") from exc
-
-
-def check_device(device: str) -> None:
-    if device == "cuda" and not torch.cuda.is_available():
-        raise BenchmarkError("--device cuda was asked for, but torch sees no CUDA device")
-
-
-# ---------------------------------------------------------------- trainer
-
-
-class TaskTrainer:
-    """Factory of a :class:`BaseTrainer` subclass whose loss and metrics are plain functions.
-
-    The ecg-train import is deferred so that ``ecg-bench list`` stays fast.
-    """
-
-    @staticmethod
-    def create(
-        model: torch.nn.Module,
-        config: Any,
-        train_set: Dataset[Any],
-        val_set: Dataset[Any] | None,
-        loss_fn: Callable[[Any, tuple[torch.Tensor, ...]], torch.Tensor],
-        eval_fn: Callable[[Any, DataLoader[Any]], dict[str, float]],
-        arities: tuple[int, ...] = (2, 3),
-    ) -> Any:
-        """A trainer; ``loss_fn(trainer, batch)`` and ``eval_fn(trainer, loader)``."""
-        from ecg_train.trainer.base import BaseTrainer
-
-        class _Trainer(BaseTrainer):
-            item_arities = arities
-
-            def _setup_dataloaders(self) -> None:
-                self.train_loader = self.make_loader(train_set, train=True)
-                if val_set is not None and len(val_set):  # type: ignore[arg-type]
-                    self.val_loader = self.make_loader(val_set, train=False)
-
-            def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-                return loss_fn(self, batch)
-
-            def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
-                return eval_fn(self, data_loader)
-
-            @property
-            def extra_required_train_config_fields(self) -> list[str]:
-                return []
-
-        return _Trainer(model, config)
 
 
 def train_config(
@@ -259,20 +121,6 @@ def save_best_model(model: torch.nn.Module, run: RunDir, filename: str = "model"
 
 
 @torch.no_grad()
-def predict_batches(
-    model: torch.nn.Module, dataset: Dataset[Any], batch_size: int, device: str
-) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    """Outputs and targets of every item of ``dataset`` (model in eval mode, on ``device``)."""
-    model.eval()
-    outs: list[torch.Tensor] = []
-    targets: list[torch.Tensor] = []
-    loader: DataLoader[Any] = DataLoader(dataset, batch_size=batch_size, shuffle=False)
-    for batch in loader:
-        outs.append(model(batch[0].to(device)).float().cpu())
-        targets.append(batch[1])
-    return outs, targets
-
-
 # ---------------------------------------------------------------- models
 
 
