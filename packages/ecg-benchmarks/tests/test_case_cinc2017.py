@@ -156,3 +156,25 @@ def test_bad_folder_and_settings(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
     with pytest.raises(ValueError, match="train.train_ratio is not used"):
         CINC2017Settings(train=TrainSettings(train_ratio=0.5))
+
+
+@pytest.mark.data
+def test_shipped_classifier_is_the_case_model_on_real_records(sample_data: Path) -> None:
+    """``load_pretrained("cinc2017")`` on a raw 300 Hz record gives what the case's model gives
+    on the CINC2017Dataset item of that record (same preprocessing, whole record)."""
+    import torch
+
+    from ecg_data import CINC2017Dataset
+    from ecg_models.pretrained import list_pretrained, load_pretrained
+
+    if "cinc2017" not in [m.name for m in list_pretrained()]:
+        pytest.skip("the cinc2017 weights are not shipped in this checkout")
+    clf = load_pretrained("cinc2017")
+    ds = CINC2017Dataset({"db_dir": str(sample_data / "cinc2017"), "fs": clf.fs}, training=False)
+    for i in (0, 1, 2):
+        x, _ = ds[i]
+        with torch.no_grad():
+            want = torch.softmax(clf.model(x[None]).float(), -1)[0].numpy()
+        raw = ds.reader.load_data(ds.records[i])[0]
+        got = clf(raw, 300.0)
+        np.testing.assert_allclose(list(got.values()), want, atol=2e-3)
