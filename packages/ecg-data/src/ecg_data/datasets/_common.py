@@ -10,15 +10,18 @@ import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import torch
+from torch.utils.data import Dataset
 
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
     apply_augment,
+    apply_preproc,
     check_split_fraction,
 )
 from ecg_data.readers._wfdb_header import read_wfdb_header
@@ -32,9 +35,11 @@ __all__ = [
     "check_fs",
     "check_choice",
     "check_leads",
+    "check_reduction",
     "check_sub_configs",
     "check_run_fields",
     "FromConfigMixin",
+    "ConfiguredDataset",
     "window_starts",
     "apply_overrides",
     "require_db_dir",
@@ -68,6 +73,34 @@ class _RunConfig(Protocol):
     augment: AugmentCfg
     train_ratio: float
     seed: int
+
+
+class _ItemConfig(Protocol):
+    """What :class:`ConfiguredDataset` reads of its Dataset config."""
+
+    training: bool
+    lazy: bool
+
+    @property
+    def db_dir(self) -> str | os.PathLike[str] | None: ...
+    @property
+    def fs(self) -> float: ...
+    @property
+    def input_len(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def preproc(self) -> PreprocCfg: ...
+    @property
+    def augment(self) -> AugmentCfg: ...
+    @property
+    def use_cache(self) -> bool: ...
+    @property
+    def cache_dir(self) -> str | os.PathLike[str] | None: ...
+
+
+_IC = TypeVar("_IC", bound=_ItemConfig)
+_Item = TypeVar("_Item", bound=tuple[torch.Tensor, ...])
 
 
 class FromConfigMixin:
@@ -123,6 +156,15 @@ def check_leads(value: Any) -> tuple[str, ...]:
     if not isinstance(value, Sequence) or not value or not all(isinstance(v, str) for v in value):
         raise ValueError(f"leads must be a non-empty sequence of lead names, got {value!r}")
     return tuple(value)
+
+
+def check_reduction(reduction: Any, input_len: int) -> int:
+    """``reduction`` as an int >= 1 that divides ``input_len`` (samples): label masks have
+    ``input_len // reduction`` rows."""
+    r = check_int(reduction, "reduction")
+    if input_len % r:
+        raise ValueError(f"input_len={input_len} samples must be a multiple of reduction={r}")
+    return r
 
 
 def check_sub_configs(preproc: Any, augment: Any) -> tuple[PreprocCfg, AugmentCfg]:
@@ -390,4 +432,62 @@ def check_cache_fields(use_cache: Any, cache_dir: Any) -> None:
     if cache_dir is not None and not isinstance(cache_dir, str | os.PathLike):
         raise TypeError(
             f"cache_dir must be a path (str or os.PathLike) or None, got {type(cache_dir).__name__}"
+        )
+
+
+class ConfiguredDataset(Dataset[_Item], Generic[_IC, _Item]):
+    """Base of the Datasets built from a typed config: the config, its ``training`` / ``lazy``
+    overrides, ``fs`` (Hz), ``input_len`` (samples), the seeded augmentation of training items
+    and the on-disk cache of preprocessed arrays.
+
+    A subclass calls :meth:`_configure` first in its ``__init__``.
+    """
+
+    config: _IC
+    fs: float
+    input_len: int
+    training: bool
+    _epoch: int
+    _disk: ArrayCache
+
+    def _configure(
+        self,
+        config_cls: type[_IC],
+        config: Mapping[str, Any] | _IC,
+        training: bool | None,
+        lazy: bool | None,
+        cache_namespace: str,
+    ) -> _IC:
+        """Build the config of type ``config_cls`` from ``config`` (mapping or instance, copied),
+        apply the ``training`` / ``lazy`` overrides, set ``config``, ``fs``, ``input_len``,
+        ``training`` and the preprocessed-array cache ``<cache_dir>/datasets/<cache_namespace>``,
+        and return the config."""
+        cfg = apply_overrides(config_from(config_cls, config), training, lazy)
+        self.config = cfg
+        self.fs = cfg.fs
+        self.input_len = int(cfg.input_len)
+        self.training = cfg.training
+        self._epoch = 0
+        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, cache_namespace, cfg.db_dir)
+        return cfg
+
+    def set_epoch(self, epoch: int) -> None:
+        """Change the augmentation (and random-crop) draws: they depend on seed, epoch and index."""
+        self._epoch = int(epoch)
+
+    def _augment(self, sig: npt.NDArray[np.float32], index: int) -> npt.NDArray[np.float32]:
+        """``sig`` (leads, samples at ``fs``) of item ``index`` augmented when training
+        (:func:`augment_item`)."""
+        cfg = self.config
+        return augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
+
+    def _preprocessed(
+        self,
+        description: Mapping[str, Any],
+        load: Callable[[], npt.NDArray[np.float32]],
+    ) -> npt.NDArray[np.float32]:
+        """``load()`` (leads, samples at ``fs``) preprocessed by ``config.preproc``, through the
+        on-disk cache under ``description`` (:func:`cached_array`)."""
+        return cached_array(
+            self._disk, description, lambda: apply_preproc(load(), self.fs, self.config.preproc)
         )

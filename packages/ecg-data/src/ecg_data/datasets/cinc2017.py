@@ -25,13 +25,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    augment_item,
-    cached_array,
     check_cache_fields,
     check_choice,
     check_db_dir,
@@ -39,11 +36,10 @@ from ecg_data.datasets._common import (
     check_index,
     check_int,
     check_sub_configs,
-    dataset_cache,
     record_description,
     require_db_dir,
 )
-from ecg_data.datasets.base import AugmentCfg, PreprocCfg, apply_preproc, fix_length
+from ecg_data.datasets.base import AugmentCfg, PreprocCfg, fix_length
 from ecg_data.readers.cinc2017 import CINC2017, CINC2017_LABELS
 
 __all__ = [
@@ -222,7 +218,7 @@ class CINC2017TrainConfig(FromConfigMixin):
 CINC2017TrainCfg = CINC2017TrainConfig()
 
 
-class CINC2017Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class CINC2017Dataset(ConfiguredDataset[CINC2017TrainConfig, tuple[torch.Tensor, torch.Tensor]]):
     """Single-lead 4-class Dataset over CinC 2017 (see the module doc).
 
     Args:
@@ -241,17 +237,11 @@ class CINC2017Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         training: bool | None = None,
         lazy: bool | None = None,
     ) -> None:
-        cfg = CINC2017TrainConfig.from_config(config)
-        apply_overrides(cfg, training, lazy)
+        cfg = self._configure(CINC2017TrainConfig, config, training, lazy, "cinc2017")
         db_dir = require_db_dir(cfg.db_dir, "CinC 2017")
-        self.config = cfg
-        self.fs = cfg.fs
-        self.input_len = cfg.input_len
-        self.training = cfg.training
         self.part = cfg.part or ("train" if cfg.training else "test")
         self.classes = list(CINC2017_CLASSES)
         self.reader = CINC2017(db_dir, cache_dir=cfg.cache_dir)
-        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "cinc2017", db_dir)
         labels = {rec: self.reader.load_ann(rec) for rec in self.reader.all_records}
         parts = stratified_split(
             labels,
@@ -264,7 +254,6 @@ class CINC2017Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.records = sorted(r for r, p in parts.items() if self.part in (p, "all"))
         index = {c: k for k, c in enumerate(self.classes)}
         self.labels = np.array([index[labels[r]] for r in self.records], dtype=np.int64)
-        self._epoch = 0
         if cfg.preproc.bandpass is not None:
             import scipy.signal  # noqa: F401 (imported once here, not in every DataLoader worker)
         self._sigs: list[npt.NDArray[np.float32]] | None = None
@@ -284,19 +273,12 @@ class CINC2017Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         counts: list[int] = np.bincount(self.labels, minlength=len(self.classes)).tolist()
         return counts
 
-    def set_epoch(self, epoch: int) -> None:
-        """Change the random crops and augmentation draws."""
-        self._epoch = int(epoch)
-
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         """Preprocessed whole record (1, samples at ``fs``), through the disk cache if on."""
-        desc = record_description(self.reader, rec, self.fs, ["I"], self.config.preproc)
-
-        def compute() -> npt.NDArray[np.float32]:
-            sig = self.reader.load_data(rec, fs=self.fs)
-            return apply_preproc(sig, self.fs, self.config.preproc)
-
-        return cached_array(self._disk, desc, compute)
+        return self._preprocessed(
+            record_description(self.reader, rec, self.fs, ["I"], self.config.preproc),
+            lambda: self.reader.load_data(rec, fs=self.fs),
+        )
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         index = check_index(index, len(self))
@@ -320,9 +302,7 @@ class CINC2017Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
                 elif cfg.crop == "start":
                     start = 0
             sig, _ = fix_length(sig, self.input_len, max(start, 0))
-            sig = augment_item(
-                sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index
-            )
+            sig = self._augment(sig, index)
         return torch.from_numpy(np.ascontiguousarray(sig)), torch.tensor(
             self.labels[index], dtype=torch.int64
         )

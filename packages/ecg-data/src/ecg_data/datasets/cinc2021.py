@@ -13,18 +13,15 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    cached_array,
     check_cache_fields,
     check_db_dir,
     check_fs,
     check_index,
     check_run_fields,
-    dataset_cache,
     record_description,
     require_db_dir,
 )
@@ -32,7 +29,6 @@ from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
     apply_augment,
-    apply_preproc,
     fix_length,
     split_records,
 )
@@ -136,7 +132,7 @@ CINC2021TrainCfg = CINC2021TrainConfig()
 CINC2020TrainCfg = CINC2020TrainConfig()
 
 
-class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class CINC2021Dataset(ConfiguredDataset[CINC2021TrainConfig, tuple[torch.Tensor, torch.Tensor]]):
     """Multi-label Dataset over CinC 2021 records.
 
     Items: ``(signal, labels)``; signal float32 (len(leads), input_len), labels float32
@@ -156,22 +152,15 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         training: bool | None = None,
         lazy: bool | None = None,
     ) -> None:
-        cfg = self.config_cls.from_config(config)
-        apply_overrides(cfg, training, lazy)
+        cfg = self._configure(self.config_cls, config, training, lazy, self.reader_cls.name)
         db_dir = require_db_dir(cfg.db_dir, self.reader_cls.name)
-        self.config = cfg
-        self.fs = cfg.fs
-        self.input_len = int(cfg.input_len)
-        self.training = cfg.training
         self.classes = list(cfg.classes)
         self.leads = (
             list(cfg.leads) if not isinstance(cfg.leads, int) else list(LEAD_SETS[cfg.leads])
         )
         self.reader = self.reader_cls(db_dir, cache_dir=cfg.cache_dir)
-        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, self.reader_cls.name, db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
-        self._epoch = 0
         self._labels = (
             np.stack([self.reader.multi_hot(r, self.classes) for r in self.records])
             if self.records
@@ -191,22 +180,16 @@ class CINC2021Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         """Multi-hot labels of all items, (n_items, n_classes)."""
         return self._labels.copy()
 
-    def set_epoch(self, epoch: int) -> None:
-        """Change the random crops and augmentation draws."""
-        self._epoch = int(epoch)
-
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         """Preprocessed record (leads, samples at ``fs``), through the disk cache if enabled."""
         src_fs = self.reader.get_fs(rec)
         desc = record_description(self.reader, rec, self.fs, self.leads, self.config.preproc)
 
-        def compute() -> npt.NDArray[np.float32]:
+        def load() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec, leads=self.leads)
-            if src_fs != self.fs:
-                sig = resample_signal(sig, src_fs, self.fs)
-            return apply_preproc(sig, self.fs, self.config.preproc)
+            return resample_signal(sig, src_fs, self.fs) if src_fs != self.fs else sig
 
-        return cached_array(self._disk, desc, compute)
+        return self._preprocessed(desc, load)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         index = check_index(index, len(self))

@@ -13,29 +13,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    augment_item,
-    cached_array,
     check_cache_fields,
     check_db_dir,
     check_fs,
     check_index,
     check_int,
+    check_reduction,
     check_run_fields,
-    dataset_cache,
     record_description,
 )
-from ecg_data.datasets.base import (
-    AugmentCfg,
-    PreprocCfg,
-    apply_preproc,
-    fix_length,
-    split_records,
-)
+from ecg_data.datasets.base import AugmentCfg, PreprocCfg, fix_length, split_records
 from ecg_data.readers.base import resample_signal
 from ecg_data.readers.cpsc2019 import CPSC2019
 from ecg_data.readers.synthetic import SyntheticDB
@@ -96,11 +87,7 @@ class CPSC2019TrainConfig(FromConfigMixin):
         self.synthetic_records = check_int(self.synthetic_records, "synthetic_records")
         self.fs = check_fs(self.fs)
         self.input_len = check_int(self.input_len, "input_len (samples)", 16)
-        self.reduction = check_int(self.reduction, "reduction")
-        if self.input_len % self.reduction:
-            raise ValueError(
-                f"input_len={self.input_len} samples must be a multiple of reduction={self.reduction}"
-            )
+        self.reduction = check_reduction(self.reduction, self.input_len)
         if (
             isinstance(self.bias_thr_s, bool)
             or not isinstance(self.bias_thr_s, numbers.Real)
@@ -131,7 +118,7 @@ def qrs_mask(
     return np.ascontiguousarray(mask[::reduction][: length // reduction, None])
 
 
-class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class CPSC2019Dataset(ConfiguredDataset[CPSC2019TrainConfig, tuple[torch.Tensor, torch.Tensor]]):
     """QRS-detection Dataset over CPSC 2019.
 
     Items: ``(signal, mask)``; signal float32 (1, input_len), mask float32
@@ -149,12 +136,7 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         training: bool | None = None,
         lazy: bool | None = None,
     ) -> None:
-        cfg = CPSC2019TrainConfig.from_config(config)
-        apply_overrides(cfg, training, lazy)
-        self.config = cfg
-        self.fs = cfg.fs
-        self.input_len = cfg.input_len
-        self.training = cfg.training
+        cfg = self._configure(CPSC2019TrainConfig, config, training, lazy, "cpsc2019")
         self.reader: CPSC2019 | SyntheticDB
         if cfg.db_dir is None:
             self.reader = SyntheticDB(
@@ -162,7 +144,6 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             )
         else:
             self.reader = CPSC2019(cfg.db_dir, cache_dir=cfg.cache_dir)
-        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "cpsc2019", cfg.db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         if cfg.records is not None:
             unknown = sorted(set(cfg.records) - set(groups))
@@ -174,17 +155,12 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             self.records = list(cfg.records)
         else:
             self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
-        self._epoch = 0
         self._cache: list[tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]] | None = None
         if not cfg.lazy:
             self._cache = [self._load(rec) for rec in self.records]
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Change the augmentation draws (they depend on seed, epoch and index)."""
-        self._epoch = int(epoch)
 
     def _load(self, rec: str) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Preprocessed record (1, samples at ``fs``), through the disk cache if enabled, and its
@@ -201,13 +177,11 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             self.reader, rec, self.fs, self.reader.get_lead_names(rec), self.config.preproc
         )
 
-        def compute() -> npt.NDArray[np.float32]:
+        def load() -> npt.NDArray[np.float32]:
             sig = self.reader.load_data(rec)
-            if src_fs != self.fs:
-                sig = resample_signal(sig, src_fs, self.fs)
-            return apply_preproc(sig, self.fs, self.config.preproc)
+            return resample_signal(sig, src_fs, self.fs) if src_fs != self.fs else sig
 
-        return cached_array(self._disk, desc, compute), peaks
+        return self._preprocessed(desc, load), peaks
 
     def _item(self, index: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         index = check_index(index, len(self))
@@ -225,8 +199,7 @@ class CPSC2019Dataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         sig, peaks = self._item(index)
-        cfg = self.config
-        sig = augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
+        sig = self._augment(sig, index)
         half = int(round(self.config.bias_thr_s * self.fs))
         mask = qrs_mask(peaks, self.input_len, half, self.config.reduction)
         return torch.from_numpy(np.ascontiguousarray(sig)), torch.from_numpy(mask)

@@ -26,13 +26,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    augment_item,
-    cached_array,
     check_cache_fields,
     check_choice,
     check_db_dir,
@@ -40,19 +37,13 @@ from ecg_data.datasets._common import (
     check_index,
     check_int,
     check_leads,
+    check_reduction,
     check_run_fields,
-    dataset_cache,
     require_db_dir,
     source_id,
     window_starts,
 )
-from ecg_data.datasets.base import (
-    AugmentCfg,
-    PreprocCfg,
-    apply_preproc,
-    fix_length,
-    split_records,
-)
+from ecg_data.datasets.base import AugmentCfg, PreprocCfg, fix_length, split_records
 from ecg_data.datasets.cpsc2019 import qrs_mask
 from ecg_data.readers.cpsc2021 import CPSC2021
 
@@ -125,11 +116,7 @@ class CPSC2021TrainConfig(FromConfigMixin):
         self.classes = check_leads(self.classes)
         if len(self.classes) != 1:
             raise ValueError(f"classes must name one label column, got {self.classes!r}")
-        self.reduction = check_int(self.reduction, "reduction")
-        if self.input_len % self.reduction:
-            raise ValueError(
-                f"input_len={self.input_len} samples must be a multiple of reduction={self.reduction}"
-            )
+        self.reduction = check_reduction(self.reduction, self.input_len)
         self.rr_seq_len = check_int(self.rr_seq_len, "rr_seq_len (beats)", 2)
         self.rr_overlap = check_int(self.rr_overlap, "rr_overlap (beats)", 0)
         if self.rr_overlap >= self.rr_seq_len:
@@ -151,7 +138,7 @@ class CPSC2021TrainConfig(FromConfigMixin):
 CPSC2021TrainCfg = CPSC2021TrainConfig()
 
 
-class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
+class CPSC2021Dataset(ConfiguredDataset[CPSC2021TrainConfig, tuple[torch.Tensor, ...]]):
     """Dataset over CPSC 2021 for the tasks of :data:`CPSC2021_TASKS` (see the module doc).
 
     The split is subject-disjoint (records ``data_<subject>_<n>`` of one subject fall on the same
@@ -173,21 +160,14 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
         lazy: bool | None = None,
         task: str | None = None,
     ) -> None:
-        cfg = CPSC2021TrainConfig.from_config(config)
+        cfg = self._configure(CPSC2021TrainConfig, config, training, lazy, "cpsc2021")
         if task is not None:
             cfg.task = check_choice(task, "task", CPSC2021_TASKS)
-        apply_overrides(cfg, training, lazy)
         db_dir = require_db_dir(cfg.db_dir, "CPSC2021")
-        self.config = cfg
         self.task = cfg.task
-        self.fs = cfg.fs
-        self.input_len = cfg.input_len
-        self.training = cfg.training
         self.reader = CPSC2021(db_dir, cache_dir=cfg.cache_dir)
         groups = {rec: self.reader.get_subject(rec) for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
-        self._cache = dataset_cache(cfg.use_cache, cfg.cache_dir, "cpsc2021", db_dir)
-        self._epoch = 0
         self._ann: dict[
             str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], list[tuple[int, int]]]
         ] = {}
@@ -210,10 +190,6 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
 
     def __len__(self) -> int:
         return len(self.segments)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Change the augmentation draws (they depend on seed, epoch and index)."""
-        self._epoch = int(epoch)
 
     def _rec_ann(
         self, rec: str
@@ -268,14 +244,12 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
             "leads": self.config.leads,
             "preproc": repr(self.config.preproc),
         }
-
-        def compute() -> npt.NDArray[np.float32]:
-            raw = self.reader.load_data(
+        sig = self._preprocessed(
+            desc,
+            lambda: self.reader.load_data(
                 rec, leads=list(self.config.leads), sampfrom=a, sampto=b, fs=self.fs
-            )
-            return apply_preproc(raw, self.fs, self.config.preproc)
-
-        sig = cached_array(self._cache, desc, compute)
+            ),
+        )
         n_valid = min(sig.shape[-1], self.input_len)
         sig, _ = fix_length(sig, self.input_len, 0)
         return sig, n_valid
@@ -329,10 +303,6 @@ class CPSC2021Dataset(Dataset[tuple[torch.Tensor, ...]]):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         index = check_index(index, len(self))
         item = self._preloaded[index] if self._preloaded is not None else self._make(index)
-        cfg = self.config
-        if self.task != "rr_lstm" and self.training and cfg.augment.active:
-            sig = augment_item(
-                item[0].numpy(), self.fs, cfg.augment, True, cfg.seed, self._epoch, index
-            )
-            item = (torch.from_numpy(sig), *item[1:])
+        if self.task != "rr_lstm" and self.training and self.config.augment.active:
+            item = (torch.from_numpy(self._augment(item[0].numpy(), index)), *item[1:])
         return item

@@ -32,29 +32,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    augment_item,
-    cached_array,
     check_cache_fields,
     check_db_dir,
     check_fs,
     check_index,
     check_int,
     check_leads,
+    check_reduction,
     check_run_fields,
-    dataset_cache,
     record_description,
 )
-from ecg_data.datasets.base import (
-    AugmentCfg,
-    PreprocCfg,
-    apply_preproc,
-    split_records,
-)
+from ecg_data.datasets.base import AugmentCfg, PreprocCfg, split_records
 from ecg_data.readers.base import ReaderError
 from ecg_data.readers.ludb import LUDB, LUDB_LEADS, Wave, wave_mask
 from ecg_data.readers.synthetic import SyntheticDB
@@ -132,11 +124,7 @@ class LUDBTrainConfig(FromConfigMixin):
         codes = [WAVE_CLASS_CODES[c] for c in self.classes]
         if len(set(codes)) != len(codes):
             raise ValueError(f"classes name the same wave twice: {self.classes!r}")
-        self.reduction = check_int(self.reduction, "reduction")
-        if self.input_len % self.reduction:
-            raise ValueError(
-                f"input_len={self.input_len} samples must be a multiple of reduction={self.reduction}"
-            )
+        self.reduction = check_reduction(self.reduction, self.input_len)
         check_run_fields(self)
         self.synthetic_records = check_int(self.synthetic_records, "synthetic_records")
         check_cache_fields(self.use_cache, self.cache_dir)
@@ -146,7 +134,7 @@ class LUDBTrainConfig(FromConfigMixin):
 LUDBTrainCfg = LUDBTrainConfig()
 
 
-class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class LUDBDataset(ConfiguredDataset[LUDBTrainConfig, tuple[torch.Tensor, torch.Tensor]]):
     """Wave-delineation Dataset over LUDB or the SyntheticDB (see the module doc).
 
     The split is record-disjoint (one record per subject in LUDB) and deterministic.
@@ -162,12 +150,7 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         training: bool | None = None,
         lazy: bool | None = None,
     ) -> None:
-        cfg = LUDBTrainConfig.from_config(config)
-        apply_overrides(cfg, training, lazy)
-        self.config = cfg
-        self.fs = cfg.fs
-        self.input_len = cfg.input_len
-        self.training = cfg.training
+        cfg = self._configure(LUDBTrainConfig, config, training, lazy, "ludb")
         self.classes = list(cfg.classes)
         self.reader: LUDB | SyntheticDB
         if cfg.db_dir is None:
@@ -176,7 +159,6 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             )
         else:
             self.reader = LUDB(cfg.db_dir, cache_dir=cfg.cache_dir)
-        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "ludb", cfg.db_dir)
         groups = {rec: rec for rec in self.reader.all_records}
         self.records = split_records(groups, cfg.train_ratio, cfg.seed, cfg.training)
         self.items: list[tuple[str, tuple[str, ...]]] = []
@@ -202,7 +184,6 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
                 self.items += [(rec, (lead,)) for lead in good]
             elif len(good) == len(leads):
                 self.items.append((rec, leads))
-        self._epoch = 0
         self._cache: dict[str, tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]] = {}
         if not cfg.lazy:
             for rec in self.records:
@@ -216,10 +197,6 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __len__(self) -> int:
         return len(self.items)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Change the augmentation and random-crop draws."""
-        self._epoch = int(epoch)
-
     def _record(self, rec: str) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         """Preprocessed signal (all configured leads, at ``fs``) and wave codes (leads, samples)."""
         if rec in self._cache:
@@ -229,13 +206,10 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         leads = [names[c].lower() for c in chans]
         src_fs = self.reader.get_fs(rec)
         src_len = self.reader.get_siglen(rec)
-        desc = record_description(self.reader, rec, self.fs, leads, self.config.preproc, b=src_len)
-
-        def compute() -> npt.NDArray[np.float32]:
-            sig = self.reader.load_data(rec, leads=chans, fs=self.fs)
-            return apply_preproc(sig, self.fs, self.config.preproc)
-
-        sig = cached_array(self._disk, desc, compute)
+        sig = self._preprocessed(
+            record_description(self.reader, rec, self.fs, leads, self.config.preproc, b=src_len),
+            lambda: self.reader.load_data(rec, leads=chans, fs=self.fs),
+        )
         waves = self._waves[rec]
         margin = int(round(EDGE_MARGIN_S * src_fs))
         codes = np.stack(
@@ -284,8 +258,7 @@ class LUDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         sig, codes = self._window(index)
-        cfg = self.config
-        sig = augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
+        sig = self._augment(sig, index)
         r = self.config.reduction
         codes = codes[:, ::r][:, : self.input_len // r]
         wanted = np.array([WAVE_CLASS_CODES[c] for c in self.classes], dtype=np.int64)

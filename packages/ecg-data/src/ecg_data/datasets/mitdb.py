@@ -27,13 +27,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    augment_item,
-    cached_array,
     check_cache_fields,
     check_choice,
     check_db_dir,
@@ -42,17 +39,11 @@ from ecg_data.datasets._common import (
     check_int,
     check_leads,
     check_run_fields,
-    dataset_cache,
     record_description,
     require_db_dir,
     window_starts,
 )
-from ecg_data.datasets.base import (
-    AugmentCfg,
-    PreprocCfg,
-    apply_preproc,
-    split_records,
-)
+from ecg_data.datasets.base import AugmentCfg, PreprocCfg, split_records
 from ecg_data.readers.mitdb import MITDB
 
 __all__ = [
@@ -161,7 +152,7 @@ class MITDBTrainConfig(FromConfigMixin):
 MITDBTrainCfg = MITDBTrainConfig()
 
 
-class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class MITDBDataset(ConfiguredDataset[MITDBTrainConfig, tuple[torch.Tensor, torch.Tensor]]):
     """Beat or rhythm classification Dataset over MITDB (see the module doc).
 
     Args:
@@ -177,18 +168,13 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         lazy: bool | None = None,
         task: str | None = None,
     ) -> None:
-        cfg = MITDBTrainConfig.from_config(config)
+        cfg = self._configure(MITDBTrainConfig, config, training, lazy, "mitdb")
         if task is not None:
             cfg.task = check_choice(task, "task", _TASKS)
-        self.config = cfg = apply_overrides(cfg, training, lazy)
         db_dir = require_db_dir(cfg.db_dir, "MITDB")
         self.task = cfg.task
-        self.fs = cfg.fs
-        self.input_len = cfg.input_len
-        self.training = cfg.training
         self.classes = list(cfg.classes if cfg.task == "beat" else cfg.rhythm_classes)
         self.reader = MITDB(db_dir, cache_dir=cfg.cache_dir)
-        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "mitdb", db_dir)
         self.records = self._split()
         self.skipped_records: list[str] = []
         wanted = [x.lower() for x in cfg.leads]
@@ -201,7 +187,6 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.items: list[tuple[str, int, npt.NDArray[np.float32]]] = []
         for rec in self.records:
             self.items += self._beat_items(rec) if cfg.task == "beat" else self._rhythm_items(rec)
-        self._epoch = 0
         self._sigs: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
 
     def _split(self) -> list[str]:
@@ -217,10 +202,6 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     def __len__(self) -> int:
         return len(self.items)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Change the augmentation draws."""
-        self._epoch = int(epoch)
 
     def _beat_items(self, rec: str) -> list[tuple[str, int, npt.NDArray[np.float32]]]:
         ann = self.reader.load_ann(rec)
@@ -258,13 +239,11 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         if rec in self._sigs:
             self._sigs.move_to_end(rec)
             return self._sigs[rec]
-        desc = record_description(self.reader, rec, self.fs, self.config.leads, self.config.preproc)
-
-        def compute() -> npt.NDArray[np.float32]:
-            sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
-            return apply_preproc(sig, self.fs, self.config.preproc)
-
-        sig = cached_array(self._disk, desc, compute)
+        leads = self.config.leads
+        sig = self._preprocessed(
+            record_description(self.reader, rec, self.fs, leads, self.config.preproc),
+            lambda: self.reader.load_data(rec, leads=list(leads), fs=self.fs),
+        )
         self._sigs[rec] = sig
         if self.config.lazy and len(self._sigs) > _LRU:
             self._sigs.popitem(last=False)
@@ -284,6 +263,5 @@ class MITDBDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         a, b = max(start, 0), min(start + self.input_len, sig.shape[-1])
         if a < b:
             out[:, a - start : b - start] = sig[:, a:b]
-        cfg = self.config
-        out = augment_item(out, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
+        out = self._augment(out, index)
         return torch.from_numpy(out), torch.from_numpy(label.copy())

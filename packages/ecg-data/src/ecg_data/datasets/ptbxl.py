@@ -16,13 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import torch
-from torch.utils.data import Dataset
 
 from ecg_data.datasets._common import (
+    ConfiguredDataset,
     FromConfigMixin,
-    apply_overrides,
-    augment_item,
-    cached_array,
     check_cache_fields,
     check_choice,
     check_db_dir,
@@ -31,14 +28,12 @@ from ecg_data.datasets._common import (
     check_int,
     check_leads,
     check_sub_configs,
-    dataset_cache,
     record_description,
     require_db_dir,
 )
 from ecg_data.datasets.base import (
     AugmentCfg,
     PreprocCfg,
-    apply_preproc,
     fix_length,
 )
 from ecg_data.readers.ptbxl import PTBXL, PTBXL_LEADS, PTBXL_TASKS
@@ -115,7 +110,7 @@ class PTBXLTrainConfig(FromConfigMixin):
 PTBXLTrainCfg = PTBXLTrainConfig()
 
 
-class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+class PTBXLDataset(ConfiguredDataset[PTBXLTrainConfig, tuple[torch.Tensor, torch.Tensor]]):
     """Multi-label Dataset over PTB-XL (see the module doc).
 
     Args:
@@ -129,16 +124,10 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         training: bool | None = None,
         lazy: bool | None = None,
     ) -> None:
-        cfg = PTBXLTrainConfig.from_config(config)
-        apply_overrides(cfg, training, lazy)
+        cfg = self._configure(PTBXLTrainConfig, config, training, lazy, "ptb-xl")
         db_dir = require_db_dir(cfg.db_dir, "PTB-XL")
-        self.config = cfg
-        self.fs = cfg.fs
-        self.input_len = cfg.input_len
-        self.training = cfg.training
         self.part = cfg.part or ("train" if cfg.training else "val")
         self.reader = PTBXL(db_dir, sampling_rate=cfg.sampling_rate, cache_dir=cfg.cache_dir)
-        self._disk = dataset_cache(cfg.use_cache, cfg.cache_dir, "ptb-xl", db_dir)
         table = self.reader.database_table
         labels = {
             rec: self.reader.labels(rec, cfg.task, cfg.min_likelihood)
@@ -167,17 +156,12 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             if row.any():
                 self.records.append(rec)
                 self._labels.append(row)
-        self._epoch = 0
         self._sigs: list[npt.NDArray[np.float32]] | None = None
         if not cfg.lazy:
             self._sigs = [self._load(rec) for rec in self.records]
 
     def __len__(self) -> int:
         return len(self.records)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Change the augmentation draws."""
-        self._epoch = int(epoch)
 
     def _load(self, rec: str) -> npt.NDArray[np.float32]:
         """Preprocessed record (through the disk cache if enabled), cropped or padded."""
@@ -189,18 +173,15 @@ class PTBXLDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             self.config.preproc,
             file=str(self.reader.record_path(rec)),
         )
-
-        def compute() -> npt.NDArray[np.float32]:
-            sig = self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
-            return apply_preproc(sig, self.fs, self.config.preproc)
-
-        return fix_length(cached_array(self._disk, desc, compute), self.input_len, 0)[0]
+        sig = self._preprocessed(
+            desc, lambda: self.reader.load_data(rec, leads=list(self.config.leads), fs=self.fs)
+        )
+        return fix_length(sig, self.input_len, 0)[0]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         index = check_index(index, len(self))
         sig = self._sigs[index] if self._sigs is not None else self._load(self.records[index])
-        cfg = self.config
-        sig = augment_item(sig, self.fs, cfg.augment, self.training, cfg.seed, self._epoch, index)
+        sig = self._augment(sig, index)
         return torch.from_numpy(np.ascontiguousarray(sig)), torch.from_numpy(
             self._labels[index].copy()
         )
