@@ -6,24 +6,36 @@ No ``from __future__ import annotations`` here: TorchScript reads the class anno
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import torch
 from torch import Tensor, nn
 
-from ecg_models.layers.conv import module_output_length
+from ecg_models.layers.conv import check_int, module_output_length
 from ecg_models.registry import Backbone
 from ecg_signal.config import config_from
 
 __all__ = [
     "BackboneConfig",
+    "LengthAwareBackbone",
     "SeqBackbone",
+    "block_counts",
+    "check_seq_len",
     "config_from",
     "per_block",
     "positive_ints",
 ]
 
 C = TypeVar("C")
+
+
+class _ValidatedConfig(Protocol):
+    """A backbone config that re-checks its fields on demand."""
+
+    def validate(self) -> None: ...
+
+
+V = TypeVar("V", bound=_ValidatedConfig)
 
 
 class BackboneConfig:
@@ -69,6 +81,13 @@ def per_block(name: str, value: Any, n: int, types: tuple[type, ...]) -> list[An
     return vals
 
 
+def block_counts(name: str, value: Any) -> list[int]:
+    """Validate a non-empty list of block counts per stage (ints ``>= 0``)."""
+    if not isinstance(value, list | tuple) or not value:
+        raise TypeError(f"{name} must be a non-empty list, got {value!r}")
+    return [check_int(name, n, 0) for n in value]
+
+
 def positive_ints(name: str, value: Any, length: int | None = None) -> tuple[int, ...]:
     """Validate a non-empty sequence of positive ints (optionally of a given length)."""
     if isinstance(value, str) or not isinstance(value, Sequence) or len(value) == 0:
@@ -81,24 +100,26 @@ def positive_ints(name: str, value: Any, length: int | None = None) -> tuple[int
     return tuple(value)
 
 
-class SeqBackbone(Backbone):
-    """Backbone made of ``self.stages`` (an ordered ``nn.Sequential`` of length-aware modules);
-    the output length is folded from each module's convolution arithmetic."""
+class LengthAwareBackbone(Backbone):
+    """Backbone whose output length follows from the input length by :meth:`output_length`;
+    gives :meth:`compute_output_shape` and the input check of ``forward``."""
 
     in_channels: int
     out_channels: int
 
+    def _configure(self, config_cls: type[V], config: Mapping[str, Any] | V, in_channels: int) -> V:
+        """Build the config of type ``config_cls`` from ``config`` (mapping or instance, copied),
+        validate it again (copy-and-edit may have changed fields), set ``config`` and the checked
+        ``in_channels``, and return the config."""
+        cfg = config_from(config_cls, config)
+        cfg.validate()
+        self.config = cfg
+        self.in_channels = check_int("in_channels", in_channels)
+        return cfg
+
     def output_length(self, seq_len: int) -> int:
         """Exact output samples for ``seq_len`` input samples (raises if the input is too short)."""
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
-            raise ValueError(f"seq_len must be a positive int (samples), got {seq_len!r}")
-        stages = self.stages
-        if not isinstance(stages, nn.Module):  # set by every subclass
-            raise TypeError(f"{type(self).__name__}.stages must be an nn.Module, got {stages!r}")
-        n = module_output_length(stages, seq_len)
-        if n < 1:
-            raise ValueError(f"input of {seq_len} samples is shorter than the receptive field")
-        return n
+        raise NotImplementedError
 
     def compute_output_shape(
         self, seq_len: int | None = None, batch_size: int | None = None
@@ -118,6 +139,32 @@ class SeqBackbone(Backbone):
                 f"in_channels={self.in_channels}"
             )
         self.output_length(int(x.shape[-1]))
+
+
+def check_seq_len(seq_len: Any) -> int:
+    """``seq_len`` (input samples) as a positive int, else ValueError."""
+    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
+        raise ValueError(f"seq_len must be a positive int (samples), got {seq_len!r}")
+    return seq_len
+
+
+class SeqBackbone(LengthAwareBackbone):
+    """Backbone made of ``self.stages`` (an ordered ``nn.Sequential`` of length-aware modules);
+    the output length is folded from each module's convolution arithmetic."""
+
+    in_channels: int
+    out_channels: int
+
+    def output_length(self, seq_len: int) -> int:
+        """Exact output samples for ``seq_len`` input samples (raises if the input is too short)."""
+        check_seq_len(seq_len)
+        stages = self.stages
+        if not isinstance(stages, nn.Module):  # set by every subclass
+            raise TypeError(f"{type(self).__name__}.stages must be an nn.Module, got {stages!r}")
+        n = module_output_length(stages, seq_len)
+        if n < 1:
+            raise ValueError(f"input of {seq_len} samples is shorter than the receptive field")
+        return n
 
     def forward(self, x: Tensor) -> Tensor:
         """``(batch, in_channels, samples)`` to ``(batch, out_channels, samples_out)``."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from ecg_models.backbones._base import BackboneConfig, SeqBackbone, positive_ints
+from ecg_models.backbones._base import BackboneConfig, SeqBackbone, block_counts, positive_ints
 from ecg_models.layers.conv import (
     Conv_Bn_Activation,
     SeqLenModule,
@@ -49,9 +49,7 @@ class DarkNetConfig(BackboneConfig):
 
     def validate(self) -> None:
         """Check every field."""
-        if not isinstance(self.num_blocks, list | tuple) or not self.num_blocks:
-            raise TypeError(f"num_blocks must be a non-empty list, got {self.num_blocks!r}")
-        self.num_blocks = [check_int("num_blocks", n, 0) for n in self.num_blocks]
+        self.num_blocks = block_counts("num_blocks", self.num_blocks)
         self.filters = list(positive_ints("filters", self.filters, len(self.num_blocks)))
         check_int("filter_length", self.filter_length)
         check_int("init_filters", self.init_filters)
@@ -87,10 +85,7 @@ class DarkNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: DarkNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = DarkNetConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(DarkNetConfig, config, in_channels)
         k, act = cfg.filter_length, cfg.activation
         stages: list[nn.Module] = [
             Conv_Bn_Activation(in_channels, cfg.init_filters, k, activation=act)

@@ -140,10 +140,7 @@ class DenseNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: DenseNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = DenseNetConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(DenseNetConfig, config, in_channels)
         act = cfg.activation
         s = cfg.init_subsample
         stem: list[nn.Module] = [

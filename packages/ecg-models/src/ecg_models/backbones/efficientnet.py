@@ -98,10 +98,7 @@ class EfficientNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: EfficientNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = EfficientNetConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(EfficientNetConfig, config, in_channels)
         w, act = cfg.width_multiplier, cfg.activation
         ch = make_divisible(cfg.init_filters * w)
         layers: list[nn.Module] = [

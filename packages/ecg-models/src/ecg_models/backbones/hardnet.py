@@ -136,10 +136,7 @@ class HarDNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: HarDNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = HarDNetConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(HarDNetConfig, config, in_channels)
         act, k0 = cfg.activation, cfg.init_filter_length
         f0, f1 = cfg.init_filters
         stages: list[nn.Module] = [

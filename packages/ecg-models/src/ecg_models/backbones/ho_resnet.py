@@ -18,7 +18,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from ecg_models.backbones._base import BackboneConfig, SeqBackbone, positive_ints
+from ecg_models.backbones._base import BackboneConfig, SeqBackbone, block_counts, positive_ints
 from ecg_models.backbones.resnet import BasicBlock
 from ecg_models.layers.conv import (
     Conv_Bn_Activation,
@@ -104,9 +104,7 @@ class HOResNetConfig(BackboneConfig):
 
     def validate(self) -> None:
         """Check every field."""
-        if not isinstance(self.num_blocks, list | tuple) or not self.num_blocks:
-            raise TypeError(f"num_blocks must be a non-empty list, got {self.num_blocks!r}")
-        self.num_blocks = [check_int("num_blocks", n, 0) for n in self.num_blocks]
+        self.num_blocks = block_counts("num_blocks", self.num_blocks)
         n = len(self.num_blocks)
         self.filters = list(positive_ints("filters", self.filters, n))
         self.subsample_lengths = list(positive_ints("subsample_lengths", self.subsample_lengths, n))
@@ -128,10 +126,7 @@ class HOResNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: HOResNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = HOResNetConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(HOResNetConfig, config, in_channels)
         k, act = cfg.filter_length, cfg.activation
         stages: list[nn.Module] = [
             SeqLenSequential(

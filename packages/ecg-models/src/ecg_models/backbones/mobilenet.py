@@ -180,10 +180,7 @@ class MobileNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: MobileNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = MobileNetConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(MobileNetConfig, config, in_channels)
         a, act, k = cfg.width_multiplier, cfg.activation, cfg.filter_length
         ch = make_divisible(cfg.init_filters * a)
         stages: list[nn.Module] = [

@@ -165,10 +165,7 @@ class MultiScopicNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: MultiScopicConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = MultiScopicConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(MultiScopicConfig, config, in_channels)
         branches = MultiScopicBranches(in_channels, cfg)
         self.stages = SeqLenSequential(branches)
         self.out_channels = branches.out_channels

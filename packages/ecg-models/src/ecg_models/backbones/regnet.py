@@ -204,10 +204,8 @@ class RegNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: RegNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = RegNetConfig.from_config(config)
+        cfg = self._configure(RegNetConfig, config, in_channels)
         stage_specs = cfg.stages()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
         stem_cfg = ResNetConfig(
             num_blocks=[1],
             subsample_lengths=1,

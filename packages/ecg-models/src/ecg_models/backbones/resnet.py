@@ -370,10 +370,8 @@ class ResNet(SeqBackbone):
 
     def __init__(self, in_channels: int, config: ResNetConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = ResNetConfig.from_config(config)
+        cfg = self._configure(ResNetConfig, config, in_channels)
         stage_cfgs = cfg.per_stage()  # re-validates: copy-and-edit may change lists in place
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
         ch = cfg.init_filters
         stages: list[nn.Module] = [self._stem(in_channels, cfg)]
         filters = cfg.stage_filters()

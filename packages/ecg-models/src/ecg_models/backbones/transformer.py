@@ -31,9 +31,9 @@ import torch
 import torch.nn.functional as nnf
 from torch import Tensor, nn
 
-from ecg_models.backbones._base import BackboneConfig
+from ecg_models.backbones._base import BackboneConfig, LengthAwareBackbone, check_seq_len
 from ecg_models.layers.conv import check_choice, check_int
-from ecg_models.registry import Backbone, register_backbone
+from ecg_models.registry import register_backbone
 
 __all__ = ["TransformerBackbone", "TransformerConfig", "sinusoidal_positions"]
 
@@ -98,7 +98,7 @@ class TransformerConfig(BackboneConfig):
             raise TypeError(f"norm_first must be a bool, got {self.norm_first!r}")
 
 
-class TransformerBackbone(Backbone):
+class TransformerBackbone(LengthAwareBackbone):
     """Patch embedding, sinusoidal positions and a Transformer encoder.
 
     Args:
@@ -114,10 +114,7 @@ class TransformerBackbone(Backbone):
 
     def __init__(self, in_channels: int, config: TransformerConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = TransformerConfig.from_config(config)
-        cfg.validate()  # copy-and-edit may have changed fields
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(TransformerConfig, config, in_channels)
         self.out_channels = cfg.d_model
         self.patch_size = cfg.patch_size
         self.embed = nn.Conv1d(in_channels, cfg.d_model, cfg.patch_size, cfg.patch_size)
@@ -134,27 +131,7 @@ class TransformerBackbone(Backbone):
 
     def output_length(self, seq_len: int) -> int:
         """Tokens for ``seq_len`` input samples: ``ceil(seq_len / patch_size)``."""
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 1:
-            raise ValueError(f"seq_len must be a positive int (samples), got {seq_len!r}")
-        return -(-seq_len // self.patch_size)
-
-    def compute_output_shape(
-        self, seq_len: int | None = None, batch_size: int | None = None
-    ) -> tuple[int | None, int, int | None]:
-        """Shape ``(batch, d_model, tokens)`` for ``seq_len`` input samples."""
-        n = None if seq_len is None else self.output_length(seq_len)
-        return (batch_size, self.out_channels, n)
-
-    @torch.jit.unused
-    def check_input(self, x: Tensor) -> None:
-        """Raise a clear error for a wrong number of leads or dimensions."""
-        if x.ndim != 3:
-            raise ValueError(f"input must have shape (batch, leads, samples), got {tuple(x.shape)}")
-        if x.shape[1] != self.in_channels:
-            raise ValueError(
-                f"input has {x.shape[1]} leads (channels) but the backbone was built for "
-                f"in_channels={self.in_channels}"
-            )
+        return -(-check_seq_len(seq_len) // self.patch_size)
 
     def forward(self, x: Tensor) -> Tensor:
         """``(batch, in_channels, samples)`` to ``(batch, d_model, tokens)``."""

@@ -84,10 +84,7 @@ class VGG(SeqBackbone):
 
     def __init__(self, in_channels: int, config: VGGConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = VGGConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(VGGConfig, config, in_channels)
         ch = in_channels
         stages: list[nn.Module] = []
         for i, n_conv in enumerate(cfg.num_convs):

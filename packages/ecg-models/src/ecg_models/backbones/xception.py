@@ -123,10 +123,7 @@ class Xception(SeqBackbone):
 
     def __init__(self, in_channels: int, config: XceptionConfig | dict[str, Any]) -> None:
         super().__init__()
-        cfg = XceptionConfig.from_config(config)
-        cfg.validate()
-        self.config = cfg
-        self.in_channels = check_int("in_channels", in_channels)
+        cfg = self._configure(XceptionConfig, config, in_channels)
         k, act = cfg.filter_lengths, cfg.activation
         f0, f1 = cfg.stem_filters
         stages: list[nn.Module] = [
