@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LRScheduler, OneCycleLR, ReduceLROnPlateau
@@ -17,20 +18,36 @@ Scheduler = LRScheduler | ReduceLROnPlateau
 def build_optimizer(
     params: Iterable[torch.nn.Parameter], config: TrainConfig
 ) -> torch.optim.Optimizer:
-    """AdamW (Loshchilov & Hutter, ICLR 2019) or SGD with momentum."""
+    """AdamW (Loshchilov & Hutter, ICLR 2019) or SGD with momentum.
+
+    Torch's fused implementation (one kernel over all parameters) is used where it exists for
+    the parameters' device and dtype: on the CPU, torch's default AdamW update loops over the
+    parameters one by one and is several times slower for a model of millions of parameters.
+    Otherwise the default implementation is used. Both follow the same update rule.
+    """
     trainable = [p for p in params if p.requires_grad]
     if not trainable:
         raise ValueError("the model has no trainable parameter (requires_grad=True)")
+    cls: Any
+    kwargs: dict[str, Any]
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(
-            trainable, lr=config.learning_rate, weight_decay=config.weight_decay
-        )
-    return torch.optim.SGD(
-        trainable,
-        lr=config.learning_rate,
-        momentum=config.momentum,
-        weight_decay=config.weight_decay,
+        cls, kwargs = torch.optim.AdamW, {"weight_decay": config.weight_decay}
+    else:
+        cls = torch.optim.SGD
+        kwargs = {"momentum": config.momentum, "weight_decay": config.weight_decay}
+    fusable = len({(p.device.type, p.dtype) for p in trainable}) == 1 and all(
+        p.device.type in ("cpu", "cuda") and p.dtype.is_floating_point for p in trainable
     )
+    if fusable:
+        try:
+            opt: torch.optim.Optimizer = cls(
+                trainable, lr=config.learning_rate, fused=True, **kwargs
+            )
+            return opt
+        except (RuntimeError, TypeError, ValueError):  # no fused kernel in this torch build
+            pass
+    opt = cls(trainable, lr=config.learning_rate, **kwargs)
+    return opt
 
 
 def build_scheduler(
