@@ -16,10 +16,19 @@ IDS = [p.dist for p in PACKAGES]
 _MODULE_TO_DISTS = md.packages_distributions()
 
 
+def _is_peer_script(path: Path) -> bool:
+    """A ``*_peer.py`` module is a script run by the peer interpreter of bench/ (``.venv-peer``), which
+    has the peer libraries; the package runs it as a subprocess and never imports it."""
+    return path.name.endswith("_peer.py")
+
+
 def _imports(src: Path) -> list[tuple[Path, int, str, bool]]:
-    """(file, line, top-level module, at module level?) for every absolute import under src."""
+    """(file, line, top-level module, at module level?) for every absolute import under src,
+    peer scripts left out."""
     found = []
     for path in sorted(src.rglob("*.py")):
+        if _is_peer_script(path):
+            continue
         tree = ast.parse(path.read_text(), filename=str(path))
         top_level = set()
         for node in tree.body:
@@ -111,3 +120,21 @@ def test_readme_table_names_the_declared_ecg_dependencies(pkg: Package) -> None:
     else:
         named = {w.strip(" ,`") for w in depends_on.split(",")} & {p.dist for p in PACKAGES}
     assert named == pkg.ecg_deps, f"README says {pkg.dist} depends on {sorted(named)}"
+
+
+@pytest.mark.parametrize("pkg", PACKAGES, ids=IDS)
+def test_peer_scripts_are_never_imported(pkg: Package) -> None:
+    peer_modules = {p.stem for p in pkg.src.rglob("*.py") if _is_peer_script(p)}
+    for path in sorted(pkg.src.rglob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in names:
+                assert name.rsplit(".", 1)[-1] not in peer_modules, (
+                    f"{path.relative_to(pkg.folder)}:{node.lineno} imports the peer script {name}"
+                )
