@@ -122,6 +122,22 @@ class TaskModel(nn.Module):
         """Number of classes."""
         return len(self.classes)
 
+    # ------------------------------------------------------------------ inference
+    def _as_batch(self, x: Any) -> torch.Tensor:
+        """``x`` as a float32 tensor ``(batch, leads, samples)``; a 2-D input is one item."""
+        t = torch.as_tensor(x, dtype=torch.float32)
+        return t.unsqueeze(0) if t.dim() == 2 else t
+
+    def _eval_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``self(x)`` in eval mode (the training flag is restored afterwards)."""
+        was_training = self.training
+        self.eval()
+        try:
+            out: torch.Tensor = self(x)
+        finally:
+            self.train(was_training)
+        return out
+
     # ------------------------------------------------------------------ input checks
     @property
     def min_input_length(self) -> int:

@@ -19,6 +19,7 @@ from ecg_models.layers.conv import Conv_Bn_Activation, check_choice, check_int, 
 __all__ = [
     "DoubleConv",
     "AttentionPool",
+    "make_global_pool",
     "MLPHead",
     "check_int",
     "check_float",
@@ -87,6 +88,18 @@ class AttentionPool(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         w = torch.softmax(self.score(x), dim=-1)
         return (x * w).sum(dim=-1)
+
+
+def make_global_pool(name: str, channels: int) -> nn.Module | None:
+    """The global pooling over time named ``name`` (``"max"``, ``"avg"``, ``"attention"``) of
+    ``(batch, channels, samples)`` features, or ``None`` for any other name (no pooling)."""
+    if name == "max":
+        return nn.AdaptiveMaxPool1d(1)
+    if name == "avg":
+        return nn.AdaptiveAvgPool1d(1)
+    if name == "attention":
+        return AttentionPool(channels)
+    return None
 
 
 class MLPHead(nn.Sequential):

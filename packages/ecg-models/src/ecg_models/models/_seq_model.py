@@ -36,15 +36,7 @@ class SequenceTaskModel(TaskModel):
     def inference(self, x: torch.Tensor, threshold: float | None = None) -> SequenceInference:
         """Eval-mode forward and post-processing into :class:`SequenceInference` (R-peaks for
         one class, wave intervals for several)."""
-        was_training = self.training
-        self.eval()
-        try:
-            x = torch.as_tensor(x, dtype=torch.float32)
-            if x.dim() == 2:
-                x = x.unsqueeze(0)
-            logits = self(x)
-        finally:
-            self.train(was_training)
+        logits = self._eval_forward(self._as_batch(x))
         cfg = self.config
         th = cfg.threshold if threshold is None else threshold
         return sequence_inference(

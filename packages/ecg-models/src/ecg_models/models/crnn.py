@@ -27,12 +27,12 @@ from torch import nn
 
 from ecg_models.models._base import TaskModel
 from ecg_models.models._common import (
-    AttentionPool,
     MLPHead,
     check_choice,
     check_float,
     check_int,
     check_int_list,
+    make_global_pool,
     min_valid_length,
     upsample_to,
 )
@@ -372,14 +372,8 @@ class ECG_CRNN(TaskModel):
             from ecg_models.layers.attention import make_attention
 
             self.attn = make_attention(cfg.attn.name, channels, reduction=cfg.attn.reduction)
-        self.pool: nn.Module | None = None
         self._pool = cfg.global_pool
-        if cfg.global_pool == "max":
-            self.pool = nn.AdaptiveMaxPool1d(1)
-        elif cfg.global_pool == "avg":
-            self.pool = nn.AdaptiveAvgPool1d(1)
-        elif cfg.global_pool == "attention":
-            self.pool = AttentionPool(channels)
+        self.pool: nn.Module | None = make_global_pool(cfg.global_pool, channels)
         self.head = MLPHead(
             channels, self.n_classes, cfg.head.hidden_sizes, cfg.head.dropout, cfg.head.activation
         )
@@ -444,15 +438,7 @@ class ECG_CRNN(TaskModel):
         interpolated to the input length) gives :class:`SequenceInference` with R-peaks (one
         class) or wave intervals (several classes).
         """
-        was_training = self.training
-        self.eval()
-        try:
-            x = torch.as_tensor(x, dtype=torch.float32)
-            if x.dim() == 2:
-                x = x.unsqueeze(0)
-            logits = self(x)
-        finally:
-            self.train(was_training)
+        logits = self._eval_forward(self._as_batch(x))
         th = self.config.threshold if threshold is None else threshold
         if self.pool is not None:
             return classification_inference(logits, self.classes, th, self.config.multilabel)

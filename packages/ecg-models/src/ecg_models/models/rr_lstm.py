@@ -20,11 +20,11 @@ from torch import nn
 
 from ecg_models.models._base import TaskModel
 from ecg_models.models._common import (
-    AttentionPool,
     MLPHead,
     check_choice,
     check_float,
     check_int_list,
+    make_global_pool,
     runs_of,
 )
 from ecg_models.models._config import ConfigMixin, from_config
@@ -108,17 +108,19 @@ class RR_LSTM(TaskModel):
             size = h * dirs
         self.lstms = nn.ModuleList(layers)
         self.dropout = nn.Dropout(cfg.dropout)
-        self.pool: nn.Module | None = None
-        if cfg.global_pool == "max":
-            self.pool = nn.AdaptiveMaxPool1d(1)
-        elif cfg.global_pool == "avg":
-            self.pool = nn.AdaptiveAvgPool1d(1)
-        elif cfg.global_pool == "attention":
-            self.pool = AttentionPool(size)
+        self.pool: nn.Module | None = make_global_pool(cfg.global_pool, size)
         self.head = MLPHead(
             size, self.n_classes, cfg.head.hidden_sizes, cfg.head.dropout, cfg.head.activation
         )
         self.crf: CRF | None = CRF(self.n_classes) if cfg.crf else None
+
+    def _as_batch(self, x: Any) -> torch.Tensor:
+        """``x`` as float32 ``(batch, beats, n_leads)``; a 2-D input is ``(batch, beats)`` with one
+        feature, else ``(beats, n_leads)``."""
+        t = torch.as_tensor(x, dtype=torch.float32)
+        if t.dim() == 2:
+            return t.unsqueeze(-1) if self.n_leads == 1 else t.unsqueeze(0)
+        return t
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 3:
@@ -179,15 +181,7 @@ class RR_LSTM(TaskModel):
         :class:`SequenceInference` over beats: ``mask`` the class index of each beat (Viterbi path
         with a CRF, else arg-max or, for one class, ``prob >= threshold``) and ``intervals`` the
         runs of beats of each class."""
-        was_training = self.training
-        self.eval()
-        try:
-            x = torch.as_tensor(x, dtype=torch.float32)
-            if x.dim() == 2:
-                x = x.unsqueeze(-1) if self.n_leads == 1 else x.unsqueeze(0)
-            logits = self(x)
-        finally:
-            self.train(was_training)
+        logits = self._eval_forward(self._as_batch(x))
         th = self.config.threshold if threshold is None else threshold
         if self.pool is not None:
             return classification_inference(logits, self.classes, th, self.config.multilabel)

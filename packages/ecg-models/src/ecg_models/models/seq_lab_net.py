@@ -121,17 +121,9 @@ class ECG_SEQ_LAB_NET(ECG_CRNN):
     def step_probabilities(self, x: torch.Tensor, flip_average: bool | None = None) -> torch.Tensor:
         """Eval-mode per-step probabilities ``(batch, samples_out, n_classes)`` (sigmoid for one
         class, softmax for several), optionally averaged with those of ``-x``."""
-        was_training = self.training
-        self.eval()
-        try:
-            x = torch.as_tensor(x, dtype=torch.float32)
-            if x.dim() == 2:
-                x = x.unsqueeze(0)
-            flip = self.config.flip_average if flip_average is None else flip_average
-            xs = torch.cat([x, -x]) if flip else x
-            logits = self(xs)
-        finally:
-            self.train(was_training)
+        x = self._as_batch(x)
+        flip = self.config.flip_average if flip_average is None else flip_average
+        logits = self._eval_forward(torch.cat([x, -x]) if flip else x)
         prob = torch.sigmoid(logits) if self.n_classes == 1 else torch.softmax(logits, dim=-1)
         if flip:
             prob = 0.5 * (prob[: x.shape[0]] + prob[x.shape[0] :])
