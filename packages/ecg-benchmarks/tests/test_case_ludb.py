@@ -123,3 +123,21 @@ def test_bad_data_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     )
     assert main(["run", "ludb", "--set", "model.down_scales=2,2"]) == 2
     assert "model.down_scales" in capsys.readouterr().err
+
+
+@pytest.mark.data
+def test_predict_with_the_pretrained_delineator(sample_data: Path, tmp_path: Path) -> None:
+    import wfdb
+
+    preds = tmp_path / "preds"
+    record = sample_data / "qtdb" / "sel100"  # any WFDB record: 2 leads at 250 Hz
+    assert main(["predict", "delineation", str(record), "--out", str(preds)]) == 0
+    ann = wfdb.rdann(str(preds / "sel100"), "wave")
+    sym = list(ann.symbol)
+    assert {"(", ")", "N"} <= set(sym) <= {"(", ")", "p", "N", "t"}
+    assert sym[:1] == ["("] and len(sym) % 3 == 0
+    # about one QRS per reference beat over the 15 minutes
+    n_qrs = sym.count("N")
+    n_beats = len(wfdb.rdann(str(record), "atr").sample)
+    assert abs(n_qrs - n_beats) <= 0.05 * n_beats
+    assert (preds / "sel100.png").is_file()

@@ -121,3 +121,30 @@ def test_delineator_contract(delineator: Delineator) -> None:
             fn(sig, fs)
     with pytest.raises(ValueError, match="1-D"):
         delineator(np.zeros((2, 100)), 250.0)
+
+
+@pytest.mark.data
+@pytest.mark.filterwarnings("ignore:LUDB record")
+def test_pretrained_delineator_on_a_real_record(sample_data) -> None:  # type: ignore[no-untyped-def]
+    import wfdb
+
+    from ecg_models.pretrained import list_pretrained, load_pretrained
+
+    assert "delineation" in [m.name for m in list_pretrained()]
+    d = load_pretrained("delineation")
+    rec = sample_data / "ludb" / "data" / "1"
+    sig = wfdb.rdrecord(str(rec)).p_signal.T  # (12, 5000) mV at 500 Hz
+    waves = d.batch(sig, 500.0)
+    assert len(waves) == 12
+    ann = wfdb.rdann(str(rec), "ii")
+    sym = list(ann.symbol)
+    ref_on = np.array(
+        [ann.sample[k - 1] for k, s in enumerate(sym) if s == "N" and sym[k - 1] == "("]
+    )
+    got = waves[1]["qrs"]["onset"]
+    lo, hi = ann.sample.min() - 75, ann.sample.max() + 75  # the annotated span, +-150 ms
+    got = got[(got >= lo) & (got <= hi)]
+    dist = np.abs(got[:, None] - ref_on[None, :])
+    assert got.size == ref_on.size and np.all(dist.min(axis=1) <= 75)  # within 150 ms
+    one = d(sig[1], 500.0)  # lead ii alone
+    assert abs(one["qrs"]["onset"].size - waves[1]["qrs"]["onset"].size) <= 2

@@ -20,7 +20,7 @@ __all__ = ["export_delineation", "load_run_model"]
 
 def load_run_model(path: Path) -> Any:
     """The ECG_UNET of a run's ``model.safetensors``; a checkpoint written before the conv
-    blocks of ecg-models were renamed is mapped onto today's parameters by order and shape."""
+    blocks of ecg-models got their ``layers`` level is mapped onto today's parameter names."""
     from ecg_models import CheckpointError, TaskModel
 
     try:
@@ -40,14 +40,15 @@ def load_run_model(path: Path) -> Any:
         info.get("classes", ["i", "p", "N", "t"]), int(info.get("n_leads", 2)), UNetConfig(**config)
     )
     state = model.state_dict()
-    old = list(tensors.items())
-    if len(old) != len(state):
-        raise CheckpointError(f"{path}: {len(old)} tensors, the model has {len(state)}")
     new = {}
-    for (key, ref), (_, value) in zip(state.items(), old, strict=True):
-        if tuple(ref.shape) != tuple(value.shape):
-            raise CheckpointError(f"{path}: tensor for {key} has shape {tuple(value.shape)}")
+    for key, ref in state.items():
+        # the old layout: conv blocks were plain Sequentials (no ``layers`` level)
+        value = tensors.get(key, tensors.get(key.replace(".layers.", ".")))
+        if value is None or tuple(ref.shape) != tuple(value.shape):
+            raise CheckpointError(f"{path}: no tensor of shape {tuple(ref.shape)} for {key}")
         new[key] = value
+    if len(new) != len(tensors):
+        raise CheckpointError(f"{path}: {len(tensors)} tensors, the model has {len(new)}")
     model.load_state_dict(new)
     model.eval()
     return model
