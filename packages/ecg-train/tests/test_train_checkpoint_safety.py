@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pickle
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
+import train_toy as toy
 
 from ecg_train.trainer.checkpoint import latest_checkpoint, load_checkpoint
 from ecg_train.trainer.safe_state import decode_state, encode_state, read_state, state_to_bytes
-
-_spec = importlib.util.spec_from_file_location(
-    "train_toy", Path(__file__).with_name("train_toy.py")
-)
-assert _spec is not None and _spec.loader is not None
-toy = importlib.util.module_from_spec(_spec)
-sys.modules["train_toy"] = toy
-_spec.loader.exec_module(toy)
 
 
 class _Evil:
@@ -45,18 +36,6 @@ def _write_evil(path: Path, marker: Path, *, zipped: bool) -> None:
         path.write_bytes(pickle.dumps(payload))
 
 
-def _config(tmp: Path) -> dict[str, Any]:
-    return {
-        "n_epochs": 1,
-        "batch_size": 8,
-        "checkpoint_dir": str(tmp / "ckpt"),
-        "log_dir": str(tmp / "logs"),
-        "loggers": (),
-        "progress_bar": False,
-        "device": "cpu",
-    }
-
-
 def test_the_crafted_file_is_really_malicious(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     _write_evil(tmp_path / "x.pt", marker, zipped=False)
@@ -74,7 +53,7 @@ def test_no_load_path_runs_a_crafted_checkpoint(tmp_path: Path, name: str, zippe
         load_checkpoint(ckpt_dir / name)
     with pytest.raises(ValueError, match="pickled"):
         read_state(ckpt_dir / name)
-    trainer = toy.ToyTrainer(toy.ToyModel(), _config(tmp_path))
+    trainer = toy.ToyTrainer(toy.ToyModel(), toy.train_config(tmp_path))
     with pytest.raises(ValueError, match="not a safetensors"):
         trainer.resume(ckpt_dir / name)
     if name.startswith("checkpoint_"):
@@ -86,7 +65,7 @@ def test_no_load_path_runs_a_crafted_checkpoint(tmp_path: Path, name: str, zippe
 
 
 def test_a_real_checkpoint_is_a_safetensors_file(tmp_path: Path) -> None:
-    trainer = toy.ToyTrainer(toy.ToyModel(), _config(tmp_path))
+    trainer = toy.ToyTrainer(toy.ToyModel(), toy.train_config(tmp_path))
     trainer.train()
     trainer.close()
     path = trainer.last_checkpoint
@@ -142,10 +121,10 @@ def json_ndarray(dtype: str) -> str:
 
 
 def test_compile_option_wraps_the_training_forward_only(tmp_path: Path) -> None:
-    trainer = toy.ToyTrainer(toy.ToyModel(), {**_config(tmp_path), "compile": True})
+    trainer = toy.ToyTrainer(toy.ToyModel(), {**toy.train_config(tmp_path), "compile": True})
     assert type(trainer.train_module).__name__ == "OptimizedModule"
     assert trainer.model is not trainer.train_module
     assert set(trainer.state_dict()["model"]) == set(toy.ToyModel().state_dict())
     trainer.close()
     with pytest.raises(TypeError, match="compile must be a bool, got 'yes'"):
-        toy.ToyTrainer(toy.ToyModel(), {**_config(tmp_path), "compile": "yes"})
+        toy.ToyTrainer(toy.ToyModel(), {**toy.train_config(tmp_path), "compile": "yes"})

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
+import train_toy as toy
 
 from ecg_train.trainer.distributed import check_metrics
-
-_spec = importlib.util.spec_from_file_location(
-    "train_toy", Path(__file__).with_name("train_toy.py")
-)
-assert _spec is not None and _spec.loader is not None
-toy = importlib.util.module_from_spec(_spec)
-sys.modules["train_toy"] = toy
-_spec.loader.exec_module(toy)
-
-
-def _config(tmp: Path) -> dict[str, Any]:
-    return {
-        "n_epochs": 1,
-        "batch_size": 8,
-        "checkpoint_dir": str(tmp / "ckpt"),
-        "log_dir": str(tmp / "logs"),
-        "loggers": (),
-        "progress_bar": False,
-        "device": "cpu",
-    }
 
 
 @pytest.mark.parametrize(
@@ -48,7 +27,7 @@ def test_bad_evaluate_result_names_the_method(tmp_path: Path, returned: Any, mes
         def evaluate(self, data_loader: Any) -> Any:
             return returned
 
-    trainer = StubTrainer(toy.ToyModel(), _config(tmp_path))
+    trainer = StubTrainer(toy.ToyModel(), toy.train_config(tmp_path))
     with pytest.raises(TypeError, match=message):
         trainer.train()
 

@@ -3,39 +3,26 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import torch
+import train_toy as toy
 
 from ecg_train.trainer.checkpoint import list_checkpoints
 
-_spec = importlib.util.spec_from_file_location(
-    "train_toy", Path(__file__).with_name("train_toy.py")
-)
-assert _spec is not None and _spec.loader is not None
-toy = importlib.util.module_from_spec(_spec)
-sys.modules["train_toy"] = toy
-_spec.loader.exec_module(toy)
-
 
 def _config(tmp: Path) -> dict[str, Any]:
-    return {
-        "n_epochs": 2,
-        "batch_size": 8,
-        "learning_rate": 0.01,
-        "checkpoint_dir": str(tmp / "ckpt"),
-        "log_dir": str(tmp / "logs"),
-        "loggers": ("csv", "text"),
-        "log_every_n_steps": 1,
-        "checkpoint_every_n_steps": 2,
-        "keep_checkpoint_max": 10,
-        "progress_bar": False,
-        "device": "cpu",
-        "seed": 4,
-    }
+    return toy.train_config(
+        tmp,
+        n_epochs=2,
+        learning_rate=0.01,
+        loggers=("csv", "text"),
+        log_every_n_steps=1,
+        checkpoint_every_n_steps=2,
+        keep_checkpoint_max=10,
+        seed=4,
+    )
 
 
 def _records(log_dir: Path) -> list[tuple[str, int, str, str]]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
+import train_toy as toy
 
 from ecg_train.trainer.checkpoint import list_checkpoints, load_checkpoint
 from ecg_train.trainer.config import TrainConfig
@@ -20,29 +19,11 @@ from ecg_train.trainer.errors import (
     TrainingInterruptedError,
 )
 
-_spec = importlib.util.spec_from_file_location(
-    "train_toy", Path(__file__).with_name("train_toy.py")
-)
-assert _spec is not None and _spec.loader is not None
-toy = importlib.util.module_from_spec(_spec)
-sys.modules["train_toy"] = toy
-_spec.loader.exec_module(toy)
-
 
 def _config(tmp: Path, **kw: Any) -> dict[str, Any]:
-    cfg: dict[str, Any] = {
-        "n_epochs": 3,
-        "batch_size": 8,
-        "learning_rate": 0.01,
-        "checkpoint_dir": str(tmp / "ckpt"),
-        "log_dir": str(tmp / "logs"),
-        "loggers": ("csv",),
-        "progress_bar": False,
-        "device": "cpu",
-        "seed": 11,
-    }
-    cfg.update(kw)
-    return cfg
+    return toy.train_config(
+        tmp, **{"n_epochs": 3, "learning_rate": 0.01, "loggers": ("csv",), "seed": 11, **kw}
+    )
 
 
 def _model(seed: int = 0, cls: type = None) -> torch.nn.Module:  # type: ignore[assignment]

@@ -101,21 +101,50 @@ class ToyTrainer(BaseTrainer):
         return []
 
 
-def ddp_config(out: Path, accumulation: int) -> dict[str, Any]:
+def train_config(out: Path, **overrides: Any) -> dict[str, Any]:
+    """A TrainConfig mapping of one epoch on the CPU, batches of 8, checkpoints and logs under
+    ``out``, no logger and no progress bar; ``overrides`` replace or add fields."""
     return {
-        "n_epochs": 2,
+        "n_epochs": 1,
         "batch_size": 8,
-        "learning_rate": 0.01,
-        "scheduler": "cosine",
-        "grad_accumulation": accumulation,
-        "grad_clip": 1.0,
         "checkpoint_dir": str(out / "ckpt"),
         "log_dir": str(out / "logs"),
         "loggers": (),
         "progress_bar": False,
         "device": "cpu",
-        "seed": 3,
+        **overrides,
     }
+
+
+def ddp_config(out: Path, accumulation: int) -> dict[str, Any]:
+    return train_config(
+        out,
+        n_epochs=2,
+        learning_rate=0.01,
+        scheduler="cosine",
+        grad_accumulation=accumulation,
+        grad_clip=1.0,
+        seed=3,
+    )
+
+
+def assert_matches_one_process(
+    two: dict[str, Any], one: dict[str, Any], two_ckpt: Path, one_ckpt: Path
+) -> None:
+    """The :func:`run` result of two processes equals that of one: loss history, final weights,
+    the validation loss (reduced across ranks, weighted by shard size) and one set of checkpoint
+    files (rank 0 alone writes them)."""
+    import pytest
+
+    assert two["world_size"] == 2 and one["world_size"] == 1
+    assert len(two["loss_history"]) == len(one["loss_history"]) > 0
+    torch.testing.assert_close(
+        torch.tensor(two["loss_history"]), torch.tensor(one["loss_history"]), rtol=1e-5, atol=1e-6
+    )
+    for k, v in one["state"].items():
+        torch.testing.assert_close(two["state"][k], v, rtol=1e-4, atol=1e-5)
+    assert two["final"]["val_loss"] == pytest.approx(one["final"]["val_loss"], rel=1e-4)
+    assert sorted(p.name for p in two_ckpt.iterdir()) == sorted(p.name for p in one_ckpt.iterdir())
 
 
 def run(out: Path, accumulation: int) -> dict[str, Any]:
