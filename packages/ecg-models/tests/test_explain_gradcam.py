@@ -3,7 +3,6 @@ over every registered backbone (shape, finiteness, class selection, no parameter
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from copy import deepcopy
 
 import pytest
@@ -36,12 +35,7 @@ FAST = {
 PARAMS = [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in list_backbones()]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 class _Linear(nn.Module):

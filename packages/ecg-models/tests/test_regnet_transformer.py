@@ -8,7 +8,6 @@ test_backbones.py; the parameter counts against torch_ecg in test_models_parity.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from copy import deepcopy
 
 import pytest
@@ -20,13 +19,7 @@ from ecg_models.models.crnn import ECG_CRNN, ECG_CRNN_CONFIG
 from ecg_models.models.seq_lab_net import ECG_SEQ_LAB_NET, ECG_SEQ_LAB_NET_CONFIG
 from ecg_models.registry import create_backbone, get_backbone_config
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_regnet_width_rule_by_hand() -> None:
