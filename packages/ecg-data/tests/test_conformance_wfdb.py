@@ -56,16 +56,6 @@ def _annotation_files() -> list[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def wfdb_dir(conformance_data: Path) -> Path:
-    return conformance_data / "wfdb"
-
-
-@pytest.fixture(scope="module")
-def reader(wfdb_dir: Path) -> WFDBReader:
-    return WFDBReader(wfdb_dir)
-
-
 def _rec_name(reader: WFDBReader, stem: Path) -> str:
     names = [r for r in reader.all_records if reader.record_path(r) == stem]
     assert len(names) == 1, f"{stem} is listed {len(names)} times"

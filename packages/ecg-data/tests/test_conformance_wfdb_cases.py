@@ -18,16 +18,6 @@ from ecg_data.readers.wfdb_base import WFDBReader
 pytestmark = pytest.mark.data
 
 
-@pytest.fixture(scope="module")
-def wfdb_dir(conformance_data: Path) -> Path:
-    return conformance_data / "wfdb"
-
-
-@pytest.fixture(scope="module")
-def reader(wfdb_dir: Path) -> WFDBReader:
-    return WFDBReader(wfdb_dir)
-
-
 def _ref(stem: Path, **kw: object) -> np.ndarray:
     return np.asarray(wfdb.rdrecord(str(stem), return_res=32, **kw).p_signal, np.float32).T
 

@@ -22,6 +22,7 @@ import pytest
 import scipy.io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wfdb_write import sines, wrsamp
 
 from ecg_data.readers.base import ECGReader, ReaderError
 from ecg_data.readers.cinc2017 import CINC2017
@@ -33,20 +34,7 @@ _LEADS12 = ["I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5",
 
 
 def _sig(n_leads: int, n: int, fs: float) -> np.ndarray:
-    t = np.arange(n) / fs
-    return np.stack([0.5 * np.sin(2 * np.pi * (k + 1) * t) for k in range(n_leads)])
-
-
-def _wrsamp(folder: Path, name: str, sig: np.ndarray, fs: float, leads: list[str],
-            units: list[str] | None = None, gain: float = 200.0) -> None:  # fmt: skip
-    import wfdb
-
-    folder.mkdir(parents=True, exist_ok=True)
-    wfdb.wrsamp(
-        name, fs=fs, units=units or ["mV"] * len(leads), sig_name=leads, p_signal=sig.T,
-        fmt=["16"] * len(leads), adc_gain=[gain] * len(leads), baseline=[0] * len(leads),
-        write_dir=str(folder),
-    )  # fmt: skip
+    return sines(n_leads, n, fs, amplitude=0.5)
 
 
 def write_cinc2018(root: Path) -> dict[str, Path]:
@@ -55,7 +43,7 @@ def write_cinc2018(root: Path) -> dict[str, Path]:
 
     rec_dir = root / "training" / "tr03-0005"
     fs, n = 200.0, 2000
-    _wrsamp(rec_dir, "tr03-0005", _sig(3, n, fs), fs, ["C3-M2", "SaO2", "ECG"], ["uV", "%", "mV"])
+    wrsamp(rec_dir, "tr03-0005", _sig(3, n, fs), fs, ["C3-M2", "SaO2", "ECG"], ["uV", "%", "mV"])
     marks = [(200, "W"), (600, "N2"), (700, "(arousal_rera"), (900, "arousal_rera)"), (1800, "R")]
     wfdb.wrann(
         "tr03-0005", "arousal", np.array([m[0] for m in marks]), symbol=['"'] * len(marks),
@@ -74,7 +62,7 @@ def write_ptbxl(root: Path) -> dict[str, Path]:
         rows.append(f'{ecg_id},{10 + ecg_id}.0,{50 + ecg_id},1,"{codes!r}",{8 + ecg_id},{lr},{hr}')
         for fs, rel in ((100, lr), (500, hr)):
             out = root / rel
-            _wrsamp(out.parent, out.name, _sig(12, 2 * fs, fs), fs, _LEADS12, gain=1000.0)
+            wrsamp(out.parent, out.name, _sig(12, 2 * fs, fs), fs, _LEADS12, gain=1000.0)
     (root / "ptbxl_database.csv").write_text("\n".join(rows) + "\n")
     (root / "scp_statements.csv").write_text(
         ",description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass\n"

@@ -10,6 +10,7 @@ import pytest
 import scipy.io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wfdb_write import sines, wrsamp
 
 from ecg_data.readers.afdb import AFDB, LTAFDB
 from ecg_data.readers.apnea_ecg import ApneaECG
@@ -17,23 +18,6 @@ from ecg_data.readers.base import ReaderError
 from ecg_data.readers.cinc2017 import CINC2017
 from ecg_data.readers.cpsc2020 import CPSC2020
 from ecg_data.readers.synthetic import SyntheticDB
-
-
-def _wrsamp(folder: Path, name: str, sig: np.ndarray, fs: float, leads: list[str]) -> None:
-    import wfdb
-
-    folder.mkdir(parents=True, exist_ok=True)
-    wfdb.wrsamp(
-        name,
-        fs=fs,
-        units=["mV"] * len(leads),
-        sig_name=leads,
-        p_signal=sig.T,
-        fmt=["16"] * len(leads),
-        adc_gain=[200.0] * len(leads),
-        baseline=[0] * len(leads),
-        write_dir=str(folder),
-    )
 
 
 def _wrann(folder: Path, name: str, ext: str, samples: list[int], symbols: list[str],
@@ -50,11 +34,6 @@ def _wrann(folder: Path, name: str, ext: str, samples: list[int], symbols: list[
     )
 
 
-def _sig(n_leads: int, n: int, fs: float) -> np.ndarray:
-    t = np.arange(n) / fs
-    return np.stack([np.sin(2 * np.pi * (k + 1) * t) for k in range(n_leads)])
-
-
 # ---------------------------------------------------------------------------- AFDB / LTAFDB
 
 
@@ -62,7 +41,7 @@ def _sig(n_leads: int, n: int, fs: float) -> np.ndarray:
 def afdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("afdb")
     fs, n = 250.0, 25000
-    _wrsamp(root, "04015", _sig(2, n, fs), fs, ["ECG1", "ECG2"])
+    wrsamp(root, "04015", sines(2, n, fs), fs, ["ECG1", "ECG2"])
     _wrann(root, "04015", "atr", [0, 5000, 15000], ["+", "+", "+"], ["(N", "(AFIB", "(N"])
     _wrann(root, "04015", "qrs", list(range(100, n, 200)), ["N"] * len(range(100, n, 200)))
     return root
@@ -87,7 +66,7 @@ def test_afdb_reader_rhythms_beats_window(afdb_dir: Path) -> None:
 
 def test_ltafdb_beats_from_atr(tmp_path: Path) -> None:
     fs, n = 128.0, 12800
-    _wrsamp(tmp_path, "00", _sig(2, n, fs), fs, ["ECG1", "ECG2"])
+    wrsamp(tmp_path, "00", sines(2, n, fs), fs, ["ECG1", "ECG2"])
     samples = [10, 128, 256, 384, 6400, 6528]
     _wrann(tmp_path, "00", "atr", samples, ["N", "+", "N", "V", "+", "N"],
            ["", "(AFIB", "", "", "(N", ""])  # fmt: skip
@@ -99,7 +78,7 @@ def test_ltafdb_beats_from_atr(tmp_path: Path) -> None:
 
 def test_afdb_annotation_past_end_and_truncated_dat(tmp_path: Path) -> None:
     fs, n = 250.0, 2500
-    _wrsamp(tmp_path, "r1", _sig(2, n, fs), fs, ["ECG1", "ECG2"])
+    wrsamp(tmp_path, "r1", sines(2, n, fs), fs, ["ECG1", "ECG2"])
     _wrann(tmp_path, "r1", "atr", [0, 9000], ["+", "+"], ["(N", "(AFIB"])
     r = AFDB(tmp_path)
     with pytest.raises(ReaderError, match=r"r1\.atr: annotation at sample 9000 is past the end"):
@@ -117,10 +96,10 @@ def test_apnea_ecg_minutes(tmp_path: Path) -> None:
     fs, minutes = 100.0, 5
     n = int(minutes * 60 * fs)
     for rec in ("a01", "c02"):
-        _wrsamp(tmp_path, rec, _sig(1, n, fs), fs, ["ECG"])
+        wrsamp(tmp_path, rec, sines(1, n, fs), fs, ["ECG"])
         labels = ["N", "A", "A", "N", "N"] if rec == "a01" else ["N"] * 5
         _wrann(tmp_path, rec, "apn", [k * 6000 for k in range(minutes)], labels)
-    _wrsamp(tmp_path, "a01r", _sig(2, n, fs), fs, ["Resp C", "Resp A"])  # respiration: excluded
+    wrsamp(tmp_path, "a01r", sines(2, n, fs), fs, ["Resp C", "Resp A"])  # respiration: excluded
     r = ApneaECG(tmp_path)
     assert r.all_records == ["a01", "c02"]
     ann = r.load_ann("a01")
@@ -272,7 +251,7 @@ def test_corrupted_files_raise_reader_error_or_read_right_shape(
     cls, rec = _WFDB_READERS[which]
     d = tmp_path_factory.mktemp("hyp2")
     n_leads = 1 if cls is ApneaECG else 2
-    _wrsamp(d, rec, _sig(n_leads, 1000, 100.0), 100.0, ["ECG"] if n_leads == 1 else ["A", "B"])
+    wrsamp(d, rec, sines(n_leads, 1000, 100.0), 100.0, ["ECG"] if n_leads == 1 else ["A", "B"])
     path = d / f"{rec}.{target}"
     raw = path.read_bytes()
     pos = min(pos, len(raw))
