@@ -242,28 +242,17 @@ def read_edf_header(path: str | os.PathLike[str]) -> EDFHeader:
     if not (n_records > 0 and any(is_ann)):
         return header
     offset = _record_onset(header, 0)
-    if reserved.upper() not in ("EDF+D", "BDF+D"):
-        return EDFHeader(
-            path,
-            header_bytes,
-            n_records,
-            duration,
-            tuple(signals),
-            start,
-            bps,
-            reserved,
-            None,
-            offset,
-        )
-    onsets = tuple(t - offset for t in _record_onsets(header))
-    for r in range(1, n_records):
-        if onsets[r] < onsets[r - 1] + duration - 1e-9:
-            raise ReaderError(
-                path,
-                f"EDF+D data record {r} starts at {onsets[r]} s, before the end of record "
-                f"{r - 1} ({onsets[r - 1] + duration} s): records overlap or are not in order",
-            )
-    header = EDFHeader(
+    onsets: tuple[float, ...] | None = None
+    if reserved.upper() in ("EDF+D", "BDF+D"):
+        onsets = tuple(t - offset for t in _record_onsets(header))
+        for r in range(1, n_records):
+            if onsets[r] < onsets[r - 1] + duration - 1e-9:
+                raise ReaderError(
+                    path,
+                    f"EDF+D data record {r} starts at {onsets[r]} s, before the end of record "
+                    f"{r - 1} ({onsets[r - 1] + duration} s): records overlap or are not in order",
+                )
+    return EDFHeader(
         path,
         header_bytes,
         n_records,
@@ -275,7 +264,6 @@ def read_edf_header(path: str | os.PathLike[str]) -> EDFHeader:
         onsets,
         offset,
     )
-    return header
 
 
 def _annotation_bytes(header: EDFHeader, record: int) -> list[bytes]:
