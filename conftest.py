@@ -22,15 +22,20 @@ if "ECG_SAMPLE_DATA" not in os.environ and _ROOT_DATA is not None and _ROOT_DATA
     os.environ["ECG_SAMPLE_DATA"] = str(_ROOT_DATA)
 
 
+def _required_dir(path: Path, reason: str, what: str) -> Path:
+    """``path`` when it is a folder; else skip with ``reason`` (fail under ``CI=true``)."""
+    if not path.is_dir():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + f" (CI=true: the {what} folder is required)")
+        pytest.skip(reason)
+    return path
+
+
 def _sample_data_dir() -> Path:
     value = os.environ.get("ECG_SAMPLE_DATA")
     path = sample_data_root() or ROOT.parent / "shared" / "data"
-    if not path.is_dir():
-        reason = f"real ECG samples not found: ECG_SAMPLE_DATA={value!r}, looked in {path}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: the data folder is required)")
-        pytest.skip(reason)
-    return path
+    reason = f"real ECG samples not found: ECG_SAMPLE_DATA={value!r}, looked in {path}"
+    return _required_dir(path, reason, "data")
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +53,8 @@ def conformance_data() -> Path:
     ``../shared/conformance``): skip when absent, fail under ``CI=true``."""
     value = os.environ.get("ECG_CONFORMANCE_DATA")
     path = Path(value) if value else _CONFORMANCE_DEFAULT
-    if not path.is_dir():
-        reason = f"conformance files not found: ECG_CONFORMANCE_DATA={value!r}, default {path}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason + " (CI=true: the conformance folder is required)")
-        pytest.skip(reason)
-    return path
+    reason = f"conformance files not found: ECG_CONFORMANCE_DATA={value!r}, default {path}"
+    return _required_dir(path, reason, "conformance")
 
 
 @pytest.fixture(scope="session")
