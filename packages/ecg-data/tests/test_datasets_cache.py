@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from wfdb_write import sines
+from wfdb_write import write_ptbxl as ptbxl_folder
 
 from ecg_data.datasets._common import ArrayCache, dataset_cache
 from ecg_data.datasets.cinc2021 import CINC2020Dataset, CINC2021Dataset, CINC2021TrainConfig
@@ -25,33 +27,19 @@ from ecg_data.datasets.ludb import LUDBDataset, LUDBTrainConfig
 from ecg_data.datasets.mitdb import MITDBDataset, MITDBTrainConfig
 from ecg_data.datasets.ptbxl import PTBXLDataset, PTBXLTrainConfig
 
-_LEADS12 = ["I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"]
-
 
 def write_ptbxl(root: Path) -> Path:
     """Four PTB-XL records (folds 1, 2, 9, 10) at 100 and 500 Hz + the two CSV tables."""
-    import wfdb
-
-    rows = ["ecg_id,patient_id,age,sex,scp_codes,strat_fold,filename_lr,filename_hr"]
-    for ecg_id, fold, code in ((1, 1, "NORM"), (2, 2, "IMI"), (3, 9, "NORM"), (4, 10, "IMI")):
-        lr, hr = f"records100/00000/{ecg_id:05d}_lr", f"records500/00000/{ecg_id:05d}_hr"
-        rows.append(f"{ecg_id},{ecg_id}.0,60,0,\"{{'{code}': 100.0}}\",{fold},{lr},{hr}")
-        for fs, rel in ((100, lr), (500, hr)):
-            t = np.arange(10 * fs) / fs
-            sig = np.stack([np.sin(2 * np.pi * (k + 1) * t) + 0.1 * ecg_id for k in range(12)])
-            out = root / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            wfdb.wrsamp(
-                out.name, fs=fs, units=["mV"] * 12, sig_name=_LEADS12, p_signal=sig.T,
-                fmt=["16"] * 12, adc_gain=[1000.0] * 12, baseline=[0] * 12,
-                write_dir=str(out.parent),
-            )  # fmt: skip
-    (root / "ptbxl_database.csv").write_text("\n".join(rows) + "\n")
-    (root / "scp_statements.csv").write_text(
-        ",description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass\n"
-        "NORM,normal,1,,,NORM,NORM\nIMI,inferior mi,1,,,MI,IMI\n"
+    records = [
+        (ecg_id, ecg_id, 60, 0, fold, {code: 100.0})
+        for ecg_id, fold, code in ((1, 1, "NORM"), (2, 2, "IMI"), (3, 9, "NORM"), (4, 10, "IMI"))
+    ]
+    return ptbxl_folder(
+        root,
+        records,
+        lambda ecg_id, fs: sines(12, 10 * fs, fs) + 0.1 * ecg_id,
+        "NORM,normal,1,,,NORM,NORM\nIMI,inferior mi,1,,,MI,IMI\n",
     )
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader
+from wfdb_write import sines
+from wfdb_write import write_ptbxl as ptbxl_folder
 
 from ecg_data.datasets._common import ArrayCache, window_starts
 from ecg_data.datasets.cpsc2019 import CPSC2019Dataset, CPSC2019TrainCfg
@@ -295,51 +297,19 @@ RECORDS = [  # ecg_id, patient, fold, scp codes
 
 def write_ptbxl(root: Path) -> Path:
     """Write a PTB-XL folder: CSV tables and WFDB records at 100 and 500 Hz."""
-    import wfdb
-
-    rows = ["ecg_id,patient_id,age,sex,scp_codes,strat_fold,filename_lr,filename_hr"]
-    for ecg_id, pid, fold, codes in RECORDS:
-        lr = f"records100/00000/{ecg_id:05d}_lr"
-        hr = f"records500/00000/{ecg_id:05d}_hr"
-        rows.append(f'{ecg_id},{pid}.0,{50 + ecg_id},{ecg_id % 2},"{codes!r}",{fold},{lr},{hr}')
-        for fs, rel in ((100, lr), (500, hr)):
-            t = np.arange(10 * fs) / fs
-            sig = np.stack(
-                [np.sin(2 * np.pi * (k + 1) * t) * 0.5 + ecg_id * 0.01 for k in range(12)]
-            )
-            out = root / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            wfdb.wrsamp(
-                out.name,
-                fs=fs,
-                units=["mV"] * 12,
-                sig_name=[
-                    "I",
-                    "II",
-                    "III",
-                    "AVR",
-                    "AVL",
-                    "AVF",
-                    "V1",
-                    "V2",
-                    "V3",
-                    "V4",
-                    "V5",
-                    "V6",
-                ],
-                p_signal=sig.T,
-                fmt=["16"] * 12,
-                adc_gain=[1000.0] * 12,
-                baseline=[0] * 12,
-                write_dir=str(out.parent),
-            )
-    (root / "ptbxl_database.csv").write_text("\n".join(rows) + "\n")
-    lines = [",description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass"]
+    records = [
+        (ecg_id, pid, 50 + ecg_id, ecg_id % 2, fold, codes) for ecg_id, pid, fold, codes in RECORDS
+    ]
+    lines = []
     for code, (d, f, r, c, s) in SCP.items():
         cells = ["" if v is None else str(v) for v in (d, f, r, c, s)]
         lines.append(f"{code},{code.lower()} statement," + ",".join(cells))
-    (root / "scp_statements.csv").write_text("\n".join(lines) + "\n")
-    return root
+    return ptbxl_folder(
+        root,
+        records,
+        lambda ecg_id, fs: sines(12, 10 * fs, fs, amplitude=0.5) + ecg_id * 0.01,
+        "\n".join(lines) + "\n",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -23,14 +23,13 @@ import scipy.io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wfdb_write import sines, wrsamp
+from wfdb_write import write_ptbxl as ptbxl_folder
 
 from ecg_data.readers.base import ECGReader, ReaderError
 from ecg_data.readers.cinc2017 import CINC2017
 from ecg_data.readers.cinc2018 import CINC2018
 from ecg_data.readers.cinc2021 import CINC2020
 from ecg_data.readers.ptbxl import PTBXL
-
-_LEADS12 = ["I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"]
 
 
 def _sig(n_leads: int, n: int, fs: float) -> np.ndarray:
@@ -56,17 +55,12 @@ def write_cinc2018(root: Path) -> dict[str, Path]:
 
 def write_ptbxl(root: Path) -> dict[str, Path]:
     """A two-record PTB-XL folder (CSV tables + WFDB records at 100 and 500 Hz)."""
-    rows = ["ecg_id,patient_id,age,sex,scp_codes,strat_fold,filename_lr,filename_hr"]
-    for ecg_id, codes in ((1, {"NORM": 100.0}), (2, {"IMI": 80.0, "SR": 0.0})):
-        lr, hr = f"records100/00000/{ecg_id:05d}_lr", f"records500/00000/{ecg_id:05d}_hr"
-        rows.append(f'{ecg_id},{10 + ecg_id}.0,{50 + ecg_id},1,"{codes!r}",{8 + ecg_id},{lr},{hr}')
-        for fs, rel in ((100, lr), (500, hr)):
-            out = root / rel
-            wrsamp(out.parent, out.name, _sig(12, 2 * fs, fs), fs, _LEADS12, gain=1000.0)
-    (root / "ptbxl_database.csv").write_text("\n".join(rows) + "\n")
-    (root / "scp_statements.csv").write_text(
-        ",description,diagnostic,form,rhythm,diagnostic_class,diagnostic_subclass\n"
-        "NORM,normal,1,,,NORM,NORM\nIMI,inferior mi,1,,,MI,IMI\nSR,sinus,,,1,,\n"
+    records = [(1, 11, 51, 1, 9, {"NORM": 100.0}), (2, 12, 52, 1, 10, {"IMI": 80.0, "SR": 0.0})]
+    ptbxl_folder(
+        root,
+        records,
+        lambda ecg_id, fs: _sig(12, 2 * fs, fs),
+        "NORM,normal,1,,,NORM,NORM\nIMI,inferior mi,1,,,MI,IMI\nSR,sinus,,,1,,\n",
     )
     stem = root / "records500/00000/00001_hr"
     return {"hea": stem.with_suffix(".hea"), "dat": stem.with_suffix(".dat"),
