@@ -8,7 +8,7 @@ is scored beat by beat on lead 0 against its reference beats (the AAMI beat clas
 * the pretrained network (``ecg_models.pretrained.load_pretrained("qrs")``, or the model of a
   finished ``ecg-bench run cpsc2019`` folder with ``--run``) and its hybrid with the classic
   detector (the cpsc2019 case's rule);
-* ecg-signal's classic detector (``ecgsuite``) and WFDB's ``xqrs``;
+* ecg-signal's classic detector (``ecgsuite``) and WFDB's ``xqrs`` (NSTDB only);
 * neurokit2's default (``nk.ecg_peaks(nk.ecg_clean(x))``) in the peer environment
   (``--peer-python``, default ``.venv-peer/bin/python`` when it exists).
 
@@ -103,10 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run", help="a finished ecg-bench run cpsc2019 folder (default: pretrained)")
     p.add_argument("--no-qtdb", action="store_true", help="skip the QTDB table")
     p.add_argument("--json", help="also write the tables to this JSON file")
+    p.add_argument(
+        "--methods", default="network,hybrid,ecgsuite,xqrs,nk2-neurokit", help="subset to run"
+    )
     args = p.parse_args(argv)
+
+    methods = args.methods.split(",")
+    net = "network" in methods or "hybrid" in methods
     args.peer_python = require_peer(args.peer_python, script="rpeaks_noise.py")
 
-    case, settings, det, which = _network(args.run)
+    case, settings, det, which = _network(args.run) if net else (None, None, None, "not run")
     data = Path(args.data)
     nst = NSTDB(data / "nstdb")
     signals: dict[str, tuple[np.ndarray, float]] = {}
@@ -129,17 +135,17 @@ def main(argv: list[str] | None = None) -> int:
                 float(ann.beats.fs),
             )
             refs["qtdb_" + rec] = np.asarray(ann.beats.beat_samples, dtype=np.int64)
-    peer = _peer(args.peer_python, signals) if args.peer_python else {}
-
-    methods = ["network", "hybrid", "ecgsuite", "xqrs", "nk2-neurokit"]
+    use_peer = args.peer_python and "nk2-neurokit" in methods
+    peer = _peer(args.peer_python, signals) if use_peer else {}
     rows: dict[str, dict[str, dict[str, float]]] = {}
     for key, (x, fs) in signals.items():
         got: dict[str, np.ndarray] = {}
-        if key.startswith("nstdb_"):
+        if key.startswith("nstdb_") and net:
             got["network"], got["hybrid"], got["ecgsuite"] = case._three(settings, det, x, fs)
-        else:
+        elif "ecgsuite" in methods:
             got["ecgsuite"] = detect_rpeaks(x, fs)
-        got["xqrs"] = detect_rpeaks(x, fs, method="xqrs")
+        if "xqrs" in methods and key.startswith("nstdb_"):  # xqrs: NSTDB only (slow)
+            got["xqrs"] = detect_rpeaks(x, fs, method="xqrs")
         if key in peer:
             got["nk2-neurokit"] = peer[key]
         rows[key] = {m: score_long_record(refs[key], v, fs) for m, v in got.items()}
@@ -158,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"nstdb": {k: rows[k] for k in nkeys}, "nstdb_overall": overall}
     qkeys = [k for k in rows if k.startswith("qtdb_")]
     if qkeys:
-        classic = ["ecgsuite", "xqrs", "nk2-neurokit"]
+        classic = [m for m in ("ecgsuite", "nk2-neurokit") if m in methods]
         qt_overall = {m: gross_f1([rows[k][m] for k in qkeys if m in rows[k]]) for m in classic}
         print(
             f"\nQTDB ({len(qkeys)} records with reference beats), lead 0, F1 at 150 ms from minute 5\n"
