@@ -16,7 +16,6 @@ record's end) whose probabilities are averaged.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,13 +23,11 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from ecg_models.pretrained._checks import FS_RANGE, check_input_fs
 from ecg_models.pretrained._registry import PretrainedInfo, register_pretrained
 from ecg_models.pretrained._windowing import window_starts
 
 __all__ = ["AFClassifier", "FS_RANGE", "af_input"]
-
-#: the input sampling rates the classifier accepts, in Hz
-FS_RANGE = (100.0, 2000.0)
 
 
 def af_input(
@@ -105,7 +102,7 @@ class AFClassifier:
                 minimum), ``fs`` out of range.
             TypeError: ``fs`` or ``sig`` not numeric.
         """
-        fs_v = _check_fs(fs)
+        fs_v = check_input_fs(fs)
         x = _as_single_lead(sig)
         need = self.min_input_samples(fs_v)
         if x.size < need:
@@ -130,16 +127,6 @@ class AFClassifier:
             f"AFClassifier(fs={self.fs:g}, classes={list(self.classes)}, "
             f"min_samples={self.min_samples}, window={self.window})"
         )
-
-
-def _check_fs(fs: Any) -> float:
-    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
-        raise TypeError(f"fs must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
-    v = float(fs)
-    lo, hi = FS_RANGE
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise ValueError(f"fs must be a sampling rate in [{lo:g}, {hi:g}] Hz, got {fs!r}")
-    return v
 
 
 def _as_single_lead(sig: Any) -> npt.NDArray[np.float64]:

@@ -16,7 +16,6 @@ absolute filtered sample nearby; mapped back to the input rate.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
@@ -24,13 +23,12 @@ import numpy.typing as npt
 import torch
 
 from ecg_models.models._inference import rpeaks_from_prob
+from ecg_models.pretrained._checks import FS_RANGE, check_input_fs
 from ecg_models.pretrained._registry import PretrainedInfo, register_pretrained
 from ecg_models.pretrained._windowing import stitch_windows
 
 __all__ = ["FS_RANGE", "QRSDetector", "qrs_input", "robust_scale"]
 
-#: the input sampling rates the detector accepts, in Hz
-FS_RANGE = (100.0, 2000.0)
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
@@ -59,16 +57,6 @@ def qrs_input(sig: npt.NDArray[np.floating[Any]], fs: float, model_fs: float) ->
     if not math.isclose(fs, model_fs):
         x = np.asarray(resample(x, fs, model_fs), dtype=np.float64)
     return np.asarray(bandpass(x, model_fs, 0.5, 45.0), dtype=np.float32)
-
-
-def _check_fs(fs: Any) -> float:
-    if isinstance(fs, bool) or not isinstance(fs, numbers.Real):
-        raise TypeError(f"fs must be a real number in Hz, got {fs!r} ({type(fs).__name__})")
-    v = float(fs)
-    lo, hi = FS_RANGE
-    if not math.isfinite(v) or not lo <= v <= hi:
-        raise ValueError(f"fs must be a sampling rate in [{lo:g}, {hi:g}] Hz, got {fs!r}")
-    return v
 
 
 def _as_signal(sig: Any, ndim: int) -> npt.NDArray[np.float64]:
@@ -209,13 +197,13 @@ class QRSDetector:
             ValueError: empty or all-NaN signal, not 1-D, ``fs`` out of range.
             TypeError: ``fs`` not a number, non-numeric signal.
         """
-        fs_v = _check_fs(fs)
+        fs_v = check_input_fs(fs)
         x = _as_signal(sig, 1)
         return self._detect(x, fs_v, "")
 
     def batch(self, sig: Any, fs: float) -> list[IntArray]:
         """:meth:`__call__` on every row of a ``(leads, samples)`` array."""
-        fs_v = _check_fs(fs)
+        fs_v = check_input_fs(fs)
         x = _as_signal(sig, 2)
         return [self._detect(row, fs_v, f"[{i}]") for i, row in enumerate(x)]
 
