@@ -52,6 +52,17 @@ def _check_non_negative(**values: float) -> None:
             raise ValueError(f"{name} must be >= 0, got {value}")
 
 
+def _class_indices(target: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """``target`` as int64 class indices, each in ``[0, n_classes)`` (else ValueError)."""
+    idx = target.long()
+    if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= n_classes):
+        raise ValueError(
+            f"class indices must be in [0, {n_classes - 1}], got "
+            f"[{int(idx.min())}, {int(idx.max())}]"
+        )
+    return idx
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -170,12 +181,7 @@ def focal_loss(
             f"got {tuple(target.shape)}"
         )
     n_classes = logits.shape[-1]
-    idx = target.long()
-    if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= n_classes):
-        raise ValueError(
-            f"class indices must be in [0, {n_classes - 1}], got "
-            f"[{int(idx.min())}, {int(idx.max())}]"
-        )
+    idx = _class_indices(target, n_classes)
     log_p_y = F.log_softmax(logits, dim=-1).gather(-1, idx.unsqueeze(-1)).squeeze(-1)
     loss = -log_p_y
     if gamma:
@@ -282,12 +288,7 @@ def weighted_cross_entropy(
             f"{tuple(logits.shape[:-1])}, got {target.dtype} {tuple(target.shape)}"
         )
     n_classes = logits.shape[-1]
-    idx = target.long()
-    if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= n_classes):
-        raise ValueError(
-            f"class indices must be in [0, {n_classes - 1}], got "
-            f"[{int(idx.min())}, {int(idx.max())}]"
-        )
+    idx = _class_indices(target, n_classes)
     log_p = F.log_softmax(logits, dim=-1)
     w = (
         torch.ones(n_classes, dtype=log_p.dtype, device=log_p.device)
