@@ -26,6 +26,7 @@ import numpy.typing as npt
 import torch
 
 __all__ = [
+    "real_array",
     "FS_MIN",
     "FS_MAX",
     "MIN_EDGE_FRACTION",
@@ -171,6 +172,21 @@ def check_finite(x: npt.NDArray[Any] | torch.Tensor, name: str = "sig") -> None:
         raise ValueError(
             f"{name} must be finite, but holds {n} NaN/inf value(s), the first at index {first}"
         )
+
+
+def real_array(sig: Any, name: str = "sig") -> npt.NDArray[Any]:
+    """``sig`` (array-like or torch.Tensor, detached to the CPU) as a numpy array of real numbers
+    (dtype kept); TypeError when it holds anything else (objects, strings, complex numbers)."""
+    if hasattr(sig, "detach") and hasattr(sig, "cpu"):  # a torch.Tensor
+        sig = sig.detach().cpu().numpy()
+    arr = np.asarray(sig)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}")
+    return arr
 
 
 def as_signal(

@@ -26,6 +26,7 @@ from ecg_models.models._inference import rpeaks_from_prob
 from ecg_models.pretrained._checks import FS_RANGE, check_input_fs
 from ecg_models.pretrained._registry import PretrainedInfo, register_pretrained
 from ecg_models.pretrained._windowing import stitch_windows
+from ecg_signal._validation import real_array
 
 __all__ = ["FS_RANGE", "QRSDetector", "qrs_input", "robust_scale"]
 
@@ -61,15 +62,7 @@ def qrs_input(sig: npt.NDArray[np.floating[Any]], fs: float, model_fs: float) ->
 
 def _as_signal(sig: Any, ndim: int) -> npt.NDArray[np.float64]:
     """``sig`` as float64 with the errors of ``ecg_signal.rpeaks.detect_rpeaks``."""
-    if hasattr(sig, "detach") and hasattr(sig, "cpu"):
-        sig = sig.detach().cpu().numpy()
-    arr = np.asarray(sig)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"sig must hold numbers, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"sig must be real-valued, got dtype {arr.dtype}")
+    arr = real_array(sig)
     if arr.ndim != ndim:
         if ndim == 1:
             raise ValueError(

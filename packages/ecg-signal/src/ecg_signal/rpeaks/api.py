@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._validation import RPEAK_MIN_FS, check_fs
+from .._validation import RPEAK_MIN_FS, check_fs, real_array
 from . import _classic
 from .detector import EcgSuiteConfig, ecgsuite_detect
 
@@ -97,15 +97,7 @@ def _check_rate(fs: Any) -> float:
 
 
 def _as_1d(sig: Any, ndim_ok: tuple[int, ...]) -> FloatArray:
-    if hasattr(sig, "detach") and hasattr(sig, "cpu"):  # torch.Tensor without importing torch
-        sig = sig.detach().cpu().numpy()
-    arr = np.asarray(sig)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"sig must hold numbers, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"sig must be real-valued, got dtype {arr.dtype}")
+    arr = real_array(sig)
     if arr.ndim not in ndim_ok:
         if ndim_ok == (1,):
             raise ValueError(
