@@ -306,19 +306,24 @@ def _record_onset(header: EDFHeader, record: int) -> float:
     return tals[0][0]
 
 
-def _record_onsets(header: EDFHeader) -> list[float]:
-    """Onset in s of every data record (one memory-mapped pass over the time-keeping signal)."""
-    k = next(i for i, s in enumerate(header.signals) if s.is_annotation)
-    bps = header.bytes_per_sample
-    start = bps * sum(s.samples_per_record for s in header.signals[:k])
-    width = bps * header.signals[k].samples_per_record
-    mm = np.memmap(
+def _record_bytes(header: EDFHeader) -> npt.NDArray[np.uint8]:
+    """The data records of ``header``'s file as a read-only (n_records, record_bytes) uint8 map."""
+    return np.memmap(
         header.path,
         dtype=np.uint8,
         mode="r",
         offset=header.header_bytes,
         shape=(header.n_records, header.record_bytes),
     )
+
+
+def _record_onsets(header: EDFHeader) -> list[float]:
+    """Onset in s of every data record (one memory-mapped pass over the time-keeping signal)."""
+    k = next(i for i, s in enumerate(header.signals) if s.is_annotation)
+    bps = header.bytes_per_sample
+    start = bps * sum(s.samples_per_record for s in header.signals[:k])
+    width = bps * header.signals[k].samples_per_record
+    mm = _record_bytes(header)
     rows = np.array(mm[:, start : start + width])
     del mm
     onsets = []
@@ -359,13 +364,7 @@ def _decode(header: EDFHeader, records: slice, signal: int) -> npt.NDArray[np.fl
     offset = header.bytes_per_sample * sum(s.samples_per_record for s in header.signals[:signal])
     spr = header.signals[signal].samples_per_record
     bps = header.bytes_per_sample
-    mm = np.memmap(
-        header.path,
-        dtype=np.uint8,
-        mode="r",
-        offset=header.header_bytes,
-        shape=(header.n_records, header.record_bytes),
-    )
+    mm = _record_bytes(header)
     raw = np.array(mm[records, offset : offset + bps * spr])
     del mm
     if bps == 2:
