@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import abc
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -391,7 +392,9 @@ class Case(Benchmark, Generic[S]):
         except (ValueError, TypeError) as exc:
             raise BenchmarkError(f"bad training settings: {exc}") from exc
         options.begin()
+        start = time.perf_counter()
         trainer, history = self._fit(s, model, data, config, run, options)
+        train_seconds = round(time.perf_counter() - start, 1)
         model = trainer.model
         if not trainer.is_main_process:
             return {"summary": f"{self.name}: rank {trainer.rank} done"}
@@ -405,6 +408,7 @@ class Case(Benchmark, Generic[S]):
             {
                 "best_epoch": int(best) if best is not None else len(history),
                 "epochs_run": len(history),
+                "train_seconds": train_seconds,
                 "data": source.description,
             }
         )

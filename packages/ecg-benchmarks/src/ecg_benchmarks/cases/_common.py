@@ -1,126 +1,24 @@
-"""Shared pieces of the case studies: the training augmentation, a small CPU backbone, plots, and
-for a case that runs its own trainer (not the template's, :mod:`ecg_benchmarks.template`) the
-train/resume loop over a :class:`~ecg_benchmarks.runs.RunDir`.
-"""
+"""Shared pieces of the case studies: the training augmentation, a small CPU backbone and plots."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
-from ecg_benchmarks.base import BenchmarkError, RunOptions
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
-from ecg_benchmarks.template import TrainSettings
 
-__all__ = [
-    "TrainSettings",
-    "TRAIN_AUGMENT",
-    "train_config",
-    "fit",
-    "small_resnet",
-    "save_best_model",
-    "plot_per_class",
-    "plot_confusion",
-]
-
-
-# ---------------------------------------------------------------- training
+__all__ = ["TRAIN_AUGMENT", "small_resnet", "plot_per_class", "plot_confusion"]
 
 
 TRAIN_AUGMENT: dict[str, float] = {"scale": 0.2, "noise_std": 0.05, "baseline_wander": 0.1}
 """Augmentation of the training items of the cases (random scaling, noise, baseline wander)."""
 
 
-def train_config(
-    t: TrainSettings,
-    *,
-    epochs: int,
-    device: str,
-    seed: int,
-    run: RunDir,
-    monitor: str | None,
-    progress: bool,
-) -> dict[str, Any]:
-    """The :class:`ecg_train.TrainConfig` mapping of a case (checkpoints and logs in ``run``)."""
-    loggers = ("csv", "text", "tensorboard") if t.tensorboard else ("csv", "text")
-    scheduler = t.scheduler if monitor is not None or t.scheduler != "plateau" else "none"
-    return {
-        "n_epochs": epochs,
-        "batch_size": t.batch_size,
-        "learning_rate": t.lr,
-        "weight_decay": t.weight_decay,
-        "scheduler": scheduler,
-        "grad_clip": t.grad_clip,
-        "monitor": monitor,
-        "monitor_mode": "max",
-        "early_stopping_patience": (
-            t.early_stopping_patience if t.early_stopping_patience and monitor else None
-        ),
-        "checkpoint_dir": str(run.checkpoints),
-        "log_dir": str(run.logs),
-        "loggers": loggers,
-        "log_every_n_steps": 1,
-        "keep_checkpoint_max": 2,
-        "seed": seed,
-        "progress_bar": progress,
-        "device": device,
-    }
-
-
-def fit(trainer: Any, run: RunDir, options: RunOptions, name: str) -> list[dict[str, Any]]:
-    """Train (resuming from ``run.checkpoints`` when asked), write ``history.json``, load the
-    best model into ``trainer.model`` and return the per-epoch history."""
-    from ecg_benchmarks.base import RunInterruptedError
-    from ecg_train.trainer.checkpoint import list_checkpoints, load_checkpoint
-    from ecg_train.trainer.errors import CheckpointMismatchError, TrainingInterruptedError
-
-    resume_from = None
-    if options.resume:
-        if not list_checkpoints(run.checkpoints):
-            raise BenchmarkError(f"cannot resume: {run.checkpoints} holds no trainer checkpoint")
-        resume_from = run.checkpoints
-    try:
-        trainer.train(resume_from=resume_from)
-    except CheckpointMismatchError as exc:
-        raise BenchmarkError(f"cannot resume {run.path}: {exc}") from exc
-    except TrainingInterruptedError as exc:
-        sig = "SIGTERM" if "SIGTERM" in str(exc) else "SIGINT"
-        raise RunInterruptedError(sig, exc.checkpoint, run.path, name) from exc
-    finally:
-        trainer.close()
-    history = [{"epoch": i + 1, **h} for i, h in enumerate(trainer.epoch_history)]
-    if trainer.is_main_process:
-        run.write_json(run.history, history)
-        if options.progress and history:
-            shown = ", ".join(
-                f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ("epoch", "lr")
-            )
-            print(f"{name}: epoch {history[-1]['epoch']}: {shown}", flush=True)
-    best = run.checkpoints / "best_model.pt"
-    if best.is_file():
-        state = load_checkpoint(best)
-        trainer.model.load_state_dict(state["model"])
-    trainer.model.eval()
-    return history
-
-
-def save_best_model(model: torch.nn.Module, run: RunDir, filename: str = "model") -> str | None:
-    """Save a task model of ecg-models as ``checkpoints/<filename>.safetensors``."""
-    save = getattr(model, "save", None)
-    if save is None:
-        return None
-    path = save(run.checkpoints / f"{filename}.safetensors")
-    return str(Path(path).relative_to(run.path))
-
-
-@torch.no_grad()
 # ---------------------------------------------------------------- models
 
 

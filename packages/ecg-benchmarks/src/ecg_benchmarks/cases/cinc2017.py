@@ -20,9 +20,10 @@ per-class F1, the confusion matrix and test records with their Grad-CAM saliency
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,25 +32,14 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
 from ecg_benchmarks.cases._cinc2017_report import CLASSES, plot_saliency
-from ecg_benchmarks.cases._common import (
-    TRAIN_AUGMENT,
-    fit,
-    plot_confusion,
-    plot_per_class,
-    save_best_model,
-    train_config,
-)
+from ecg_benchmarks.cases._common import TRAIN_AUGMENT, plot_confusion, plot_per_class
 from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
 from ecg_benchmarks.predictions import Prediction, Record
 from ecg_benchmarks.runs import RunDir
-from ecg_benchmarks.template import (
-    Case,
-    CaseData,
-    DataSource,
-    Evaluation,
-    TrainSettings,
-    check_device,
-)
+from ecg_benchmarks.template import Case, CaseData, DataSource, Evaluation, TrainSettings
+
+if TYPE_CHECKING:
+    from ecg_train import TrainConfig
 
 __all__ = [
     "CINC2017Benchmark",
@@ -226,6 +216,14 @@ def min_input_samples(model: Any, fs: float) -> int:
     return max(int(getattr(model, "min_input_length", 1)), int(round(MIN_DURATION_S * fs)))
 
 
+def split_text(s: CINC2017Settings) -> str:
+    """The split of ``s`` in words (for the summary and the pretrained card)."""
+    d = s.data
+    if d.n_folds:
+        return f"fold {d.fold} of {d.n_folds} (seed {s.seed})"
+    return f"test {d.test_ratio:g} / val {d.val_ratio:g} per class (seed {s.seed})"
+
+
 def _capped(ds: Any, n: int) -> Any:
     """The first ``n`` items of ``ds`` spread over the classes (every k-th item)."""
     if not n or n >= len(ds):
@@ -286,9 +284,8 @@ def predict_probs(model: torch.nn.Module, ds: Dataset[Any], device: Any) -> npt.
 class CINC2017Benchmark(Case[CINC2017Settings]):
     """CinC 2017 AF classification: ECG_CRNN on whole single-lead records, challenge F1.
 
-    The hooks are the template's; ``run`` is the template's sequence with the case's own
-    trainer (a new random crop per epoch through the Dataset's ``set_epoch``, and validation
-    on whole records one at a time).
+    The template's trainer draws new random crops every epoch (the Dataset's ``set_epoch``)
+    and validates on whole records, one at a time (``val_batch_size`` 1).
     """
 
     name: ClassVar[str] = "cinc2017"
@@ -301,6 +298,9 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
     download_hint: ClassVar[str] = HINT
     validation_metric: ClassVar[str] = "f1"
     item_arities: ClassVar[tuple[int, ...]] = (2,)
+    val_batch_size: ClassVar[int | None] = 1
+    #: the training loss with the class weights of the training records (set by load_data)
+    _train_loss: Any = None
 
     def check_folder(self, path: Path) -> str | None:
         return check_cinc2017_folder(path)
@@ -323,11 +323,8 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
             _capped(sets["test"], held),
         )
         counts = np.bincount(_labels(train), minlength=4).tolist()
-        split = (
-            f"fold {s.data.fold} of {s.data.n_folds} (seed {s.seed})"
-            if s.data.n_folds
-            else f"test {s.data.test_ratio:g} / val {s.data.val_ratio:g} per class (seed {s.seed})"
-        )
+        split = split_text(s)
+        self._train_loss = make_loss(s, counts)
         return CaseData(
             train,
             val,
@@ -337,12 +334,13 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
                 f"validation, {len(test)} test records from {source.path}; split {split}"
             ),
             info={"counts": counts, "split": split},
+            metrics={"n_train": len(train), "n_val": len(val), "split": split},
         )
 
     def loss(
         self, settings: CINC2017Settings, trainer: Any, batch: tuple[torch.Tensor, ...]
     ) -> torch.Tensor:
-        fn = getattr(trainer, "_cinc2017_loss", None)
+        fn = self._train_loss
         if fn is None:
             raise BenchmarkError("cinc2017: the loss needs the class counts of the training set")
         out: torch.Tensor = fn(trainer.forward(batch[0]).float(), batch[1])
@@ -384,7 +382,16 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
             f"A {score['f1_af']:.3f}, O {score['f1_other']:.3f}; noisy "
             f"{score['f1_noisy']:.3f}) on {len(ref)} records"
         )
-        details = {"ref": ref, "ans": ans, "probs": probs, "names": _records(test), "test": test}
+        if getattr(_base(test), "part", "all") != "all":
+            summary += f" (held-out {_base(test).part}, split {split_text(settings)})"
+        details = {
+            "ref": ref,
+            "ans": ans,
+            "probs": probs,
+            "names": _records(test),
+            "test": test,
+            "model": model,
+        }
         return Evaluation(metrics, summary, details)
 
     def eval_data(self, settings: CINC2017Settings, source: DataSource) -> Any:
@@ -466,105 +473,9 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
             min_duration_s=MIN_DURATION_S,
         )
 
-    # ------------------------------------------------------------ run (the template's order)
-    def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
-        import time
-
-        s: CINC2017Settings = settings
-        check_device(s.device)
-        source = self.resolve_data(s)
-        data = self.load_data(s, source)
-        self.say(options, f"{self.name}: {data.description}")
-        torch.manual_seed(s.seed)
-        model = self.build_model(s, data)
-        cfg = train_config(
-            s.train,
-            epochs=s.epochs,
-            device=s.device,
-            seed=s.seed,
-            run=run,
-            monitor="val_f1",
-            progress=options.progress,
-        )
-        cfg["num_workers"] = s.data.workers
-        options.begin()
-        trainer = _trainer(self, s, model, cfg, data.train, data.val)
-        t0 = time.perf_counter()
-        history = fit(trainer, run, options, self.name)
-        train_s = time.perf_counter() - t0
-        model = trainer.model
-        if not trainer.is_main_process:
-            return {"summary": f"{self.name}: rank {trainer.rank} done"}
-        model.eval()
-        evaluation = self.evaluate_model(s, model, data.test)
-        evaluation.details["model"] = model
-        self.figures(s, run, evaluation, data)
-        model_file = save_best_model(model, run)
-        best = trainer.best_epoch
-        metrics: dict[str, Any] = dict(evaluation.metrics)
-        metrics.update(
-            {
-                "best_epoch": int(best) if best is not None else len(history),
-                "epochs_run": len(history),
-                "train_seconds": round(train_s, 1),
-                "n_train": len(data.train),  # type: ignore[arg-type]
-                "n_val": len(data.val) if data.val is not None else 0,  # type: ignore[arg-type]
-                "split": data.info["split"],
-                "data": source.description,
-            }
-        )
-        if model_file is not None:
-            metrics["model_file"] = model_file
-        metrics["summary"] = (
-            f"{evaluation.summary} (held-out test, split {data.info['split']}); "
-            f"{len(history)} epochs, {train_s / 60:.1f} min of training; data: "
-            f"{source.description}"
-        )
-        return {
-            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-            for k, v in metrics.items()
-        }
-
-
-def _trainer(
-    case: CINC2017Benchmark,
-    s: CINC2017Settings,
-    model: Any,
-    config: dict[str, Any],
-    train: Any,
-    val: Any,
-) -> Any:
-    from ecg_train.trainer.base import BaseTrainer
-
-    loss = make_loss(s, np.bincount(_labels(train), minlength=4).tolist())
-
-    class _Trainer(BaseTrainer):
-        item_arities = (2,)
-        _cinc2017_loss = staticmethod(loss)
-
-        def _setup_dataloaders(self) -> None:
-            self.train_loader = self.make_loader(train, train=True)
-            self.val_loader = self.make_loader(val, train=False, batch_size=1)
-
-        def _train_one_epoch(self) -> None:
-            _base(train).set_epoch(self.epoch)  # new random crops and augmentation draws
-            super()._train_one_epoch()
-
-        def run_one_step(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-            return case.loss(s, self, batch)
-
-        def evaluate(self, data_loader: DataLoader[Any]) -> dict[str, float]:
-            self.model.eval()
-            with torch.no_grad():
-                values = case.validate(s, self.model, data_loader)
-            return {f"val_{k}": v for k, v in values.items()}
-
-        @property
-        def batch_dim(self) -> int:
-            return 0
-
-        @property
-        def extra_required_train_config_fields(self) -> list[str]:
-            return []
-
-    return _Trainer(model, config)
+    def train_config(
+        self, settings: CINC2017Settings, run: RunDir, options: RunOptions, monitor: str | None
+    ) -> TrainConfig:
+        """The template's config with ``data.workers`` DataLoader workers."""
+        config = Case.train_config(self, settings, run, options, monitor)
+        return dataclasses.replace(config, num_workers=settings.data.workers)
