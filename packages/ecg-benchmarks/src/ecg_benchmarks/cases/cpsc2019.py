@@ -345,13 +345,14 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         from ecg_benchmarks.cases._qrs import CPSCWindows, WindowPool
         from ecg_benchmarks.paths import sample_data_root
 
-        model = build_model(s.model, s.data.fs)
+        with torch.random.fork_rng():  # the run's seeded model is built in build_model
+            reduction = int(build_model(s.model, s.data.fs).reduction)
         names = list(self._dataset(s, source, 500.0, None).reader.all_records)
         if s.train.max_records:
             names = names[: s.train.max_records]
         train, test = _split(names, s)
         cpsc = CPSCWindows(
-            self._dataset(s, source, s.data.fs, train), model.reduction, s.data.cpsc_repeat
+            self._dataset(s, source, s.data.fs, train), reduction, s.data.cpsc_repeat
         )
         parts: list[Dataset[Any]] = [cpsc] if s.data.cpsc_repeat else []
         used: dict[str, int] = {}
@@ -362,7 +363,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             if recs:
                 pool = WindowPool(
                     recs, s.data.pool_windows, round(s.data.window_s * s.data.fs), s.data.fs,
-                    s.data.qrs_half_width_s, model.reduction, s.seed,
+                    s.data.qrs_half_width_s, reduction, s.seed,
                 )  # fmt: skip
                 parts.append(pool)
         if not parts:
@@ -377,7 +378,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
                 f"{n_items} training windows per epoch (cpsc2019 x{s.data.cpsc_repeat}, "
                 f"{len(pool) if pool else 0} drawn from {used})"
             ),
-            info={"model": model, "pool": pool},
+            info={"pool": pool},
             metrics={
                 "n_train_records": len(train),
                 "n_test_records": len(test),
@@ -393,7 +394,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
 
     # ------------------------------------------------------------------ model and training
     def build_model(self, s: CPSC2019Settings, data: CaseData) -> torch.nn.Module:
-        model: torch.nn.Module = data.info["model"]
+        model: torch.nn.Module = build_model(s.model, s.data.fs)
         self._pool = data.info.get("pool")
         self._augmenter: Any = None
         return model
