@@ -17,7 +17,8 @@ from ecg_benchmarks.cli import main
 FS = 500.0
 TINY = [
     "--set", "model.width_divisor=16", "--set", "model.rnn_hidden=8", "--set",
-    "data.cpsc_repeat=1", "--set", "detect.nstdb=false", "--no-progress",
+    "data.cpsc_repeat=1", "--set", "data.synthetic_repeat=1", "--set", "detect.nstdb=false",
+    "--no-progress",
 ]  # fmt: skip
 
 

@@ -84,6 +84,8 @@ class DataSettings:
             ones are skipped): qtdb, ludb, mitdb, cpsc2021, cinc2021, cpsc2018.
         qrs_half_width_s: half-width of the QRS region labelled around each R peak (s).
         synthetic_records: records of the synthetic database used without CPSC2019 data.
+        synthetic_repeat: times each synthetic training record appears per epoch (it replaces
+            ``cpsc_repeat`` there: the synthetic fallback has no extra databases).
     """
 
     fs: float = 125.0
@@ -95,13 +97,14 @@ class DataSettings:
     )
     qrs_half_width_s: float = 0.08
     synthetic_records: int = 40
+    synthetic_repeat: int = 32
 
     def __post_init__(self) -> None:
         if not 50.0 <= self.fs <= 1000.0:
             raise ValueError(f"data.fs must be in [50, 1000] Hz, got {self.fs}")
         if not 2.0 <= self.window_s <= 60.0:
             raise ValueError(f"data.window_s must be in [2, 60] s, got {self.window_s}")
-        for key in ("cpsc_repeat", "pool_windows"):
+        for key in ("cpsc_repeat", "pool_windows", "synthetic_repeat"):
             if getattr(self, key) < 0:
                 raise ValueError(f"data.{key} must be >= 0, got {getattr(self, key)}")
         unknown = sorted(set(self.extra_databases) - set(qd.EXTRA_DATABASES))
@@ -351,10 +354,9 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         if s.train.max_records:
             names = names[: s.train.max_records]
         train, test = _split(names, s)
-        cpsc = CPSCWindows(
-            self._dataset(s, source, s.data.fs, train), reduction, s.data.cpsc_repeat
-        )
-        parts: list[Dataset[Any]] = [cpsc] if s.data.cpsc_repeat else []
+        repeat = s.data.cpsc_repeat if source.path is not None else s.data.synthetic_repeat
+        cpsc = CPSCWindows(self._dataset(s, source, s.data.fs, train), reduction, repeat)
+        parts: list[Dataset[Any]] = [cpsc] if repeat else []
         used: dict[str, int] = {}
         pool = None
         root = sample_data_root()
@@ -375,7 +377,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             test=self._test_records(s, source, test),
             description=(
                 f"{len(names)} records: {len(train)} train, {len(test)} held out; "
-                f"{n_items} training windows per epoch (cpsc2019 x{s.data.cpsc_repeat}, "
+                f"{n_items} training windows per epoch (cpsc2019 x{repeat}, "
                 f"{len(pool) if pool else 0} drawn from {used})"
             ),
             info={"pool": pool},
