@@ -62,7 +62,7 @@ REAL_CALLS: dict[str, str] = {
         "from ecg_benchmarks import list_benchmarks\n"
         "from ecg_benchmarks.cases.cpsc2019 import build_model, ModelSettings\n"
         "assert 'cpsc2019' in list_benchmarks()\n"
-        "assert list(build_model(ModelSettings(width_divisor=16)).classes) == ['qrs']\n"
+        "assert list(build_model(ModelSettings(width_divisor=16), 125.0).classes) == ['qrs']\n"
     ),
 }
 

@@ -211,5 +211,3 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _write_records(tmp_path / "db", 12, 0)
     _write_records(tmp_path / "db2", 6, 1)
     return tmp_path
-
-

@@ -207,7 +207,10 @@ def test_config_objects_and_copy_edit() -> None:
             {"bandpass": {"lowcutt": 1}},
             r"unknown bandpass config key 'lowcutt'.*allowed keys: lowcut",
         ),
-        ({"resample": {"fs": 0}}, r"resample.fs must be a finite sampling rate in \[1, 100000\] Hz"),
+        (
+            {"resample": {"fs": 0}},
+            r"resample.fs must be a finite sampling rate in \[1, 100000\] Hz",
+        ),
         ({"bandpass": {"lowcut": 40, "highcut": 30}}, "lowcut < highcut"),
         ({"bandpass": {"lowcut": None, "highcut": None}}, "both are None"),
         ({"bandpass": {"order": 0}}, "order must be an integer >= 1"),
