@@ -23,12 +23,13 @@ if "ECG_SAMPLE_DATA" not in os.environ and _ROOT_DATA is not None and _ROOT_DATA
 
 
 def _required_dir(path: Path, reason: str, what: str) -> Path:
-    """``path`` when it is a folder; else skip with ``reason`` (fail under ``CI=true``)."""
+    """``path`` with links resolved (readers resolve their ``db_dir``) when it is a folder; else
+    skip with ``reason`` (fail under ``CI=true``)."""
     if not path.is_dir():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + f" (CI=true: the {what} folder is required)")
         pytest.skip(reason)
-    return path
+    return path.resolve()
 
 
 def _sample_data_dir() -> Path:

@@ -59,7 +59,7 @@ class ModelSettings:
         rnn_hidden: units per direction of the bidirectional LSTM.
     """
 
-    width_divisor: int = 16
+    width_divisor: int = 8
     rnn_hidden: int = 32
 
     def __post_init__(self) -> None:
@@ -88,9 +88,9 @@ class DataSettings:
             ``cpsc_repeat`` there: the synthetic fallback has no extra databases).
     """
 
-    fs: float = 125.0
+    fs: float = 250.0
     window_s: float = 10.0
-    cpsc_repeat: int = 6
+    cpsc_repeat: int = 16
     pool_windows: int = 600
     extra_databases: list[str] = field(
         default_factory=lambda: ["qtdb", "ludb", "mitdb", "cpsc2021", "cinc2021", "cpsc2018"]
@@ -195,7 +195,7 @@ class CPSC2019Settings(BenchmarkSettings):
             name into ecg-models (``ecg_models/pretrained/weights``; empty: no export).
     """
 
-    epochs: int = 4
+    epochs: int = 8
     model: ModelSettings = field(default_factory=ModelSettings)
     data: DataSettings = field(default_factory=DataSettings)
     detect: DetectSettings = field(default_factory=DetectSettings)
