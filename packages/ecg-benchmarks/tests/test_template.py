@@ -151,3 +151,12 @@ def test_set_epoch_reaches_wrapped_datasets() -> None:
     a, b = Items(), Items()
     set_epoch(Subset(ConcatDataset([a, Subset(b, [0])]), [0, 1]), 4)  # type: ignore[list-item]
     assert a.epochs == [4] and b.epochs == [4]
+
+
+def test_a_hook_that_needs_a_folder_refuses_a_source_without_one(tmp_path: Path) -> None:
+    from ecg_benchmarks.base import BenchmarkError
+    from ecg_benchmarks.template import DataSource
+
+    assert DataSource(tmp_path, "--data-dir").folder() == tmp_path
+    with pytest.raises(BenchmarkError, match="synthetic records"):
+        DataSource(None, "synthetic records (no sample data found)").folder()

@@ -131,6 +131,18 @@ class DataSource:
     path: Path | None
     description: str
 
+    def folder(self) -> Path:
+        """The database folder, for hooks that read records from disk.
+
+        Raises:
+            BenchmarkError: the source has no folder (data made up by the case).
+        """
+        if self.path is None:
+            raise BenchmarkError(
+                f"this step reads records from a database folder, but the data are {self.description}"
+            )
+        return self.path
+
 
 @dataclass(slots=True)
 class CaseData:

@@ -30,12 +30,12 @@ import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["attach", "public_names"]
 
 
-def _is_type_checking_block(node: ast.stmt) -> bool:
+def _is_type_checking_block(node: ast.stmt) -> TypeGuard[ast.If]:
     if not isinstance(node, ast.If) or node.orelse:
         return False
     test = node.test
@@ -72,7 +72,6 @@ def public_names(package: str, init_file: str | Path) -> tuple[dict[str, str], l
 
     for node in tree.body:
         if _is_type_checking_block(node):
-            assert isinstance(node, ast.If)
             for stmt in node.body:
                 if not isinstance(stmt, ast.ImportFrom) or any(
                     a.asname != a.name for a in stmt.names

@@ -202,8 +202,7 @@ class CINC2021Benchmark(MultiLabelCase[CINC2021Settings]):
 
     def split(self, settings: CINC2021Settings, source: DataSource) -> CaseData:
         s = settings
-        assert source.path is not None
-        path = source.path
+        path = source.folder()
         kwargs = self._config(s, path)
         train_kwargs = {**kwargs, "augment": dict(TRAIN_AUGMENT)} if s.data.augment else kwargs
         train_set = self._build(train_kwargs, path, True)
@@ -248,13 +247,11 @@ class CINC2021Benchmark(MultiLabelCase[CINC2021Settings]):
     ) -> tuple[Dataset[Any], list[str]]:
         """Every record of the folder: the held-out side of a split with a vanishing training
         fraction (the split seed is moved on until no record falls on the training side)."""
-        assert source.path is not None
+        path = source.folder()
         for seed in range(settings.seed, settings.seed + 100):
-            kwargs = self._config(settings, source.path, classes, train_ratio=1e-9)
+            kwargs = self._config(settings, path, classes, train_ratio=1e-9)
             kwargs["seed"] = seed
-            ds = self._build(kwargs, source.path, False)
+            ds = self._build(kwargs, path, False)
             if len(ds.records) == len(ds.reader.all_records):
                 return ds, list(ds.records)
-        raise BenchmarkError(
-            f"cannot put every record of {source.path} in one set"
-        )  # pragma: no cover
+        raise BenchmarkError(f"cannot put every record of {path} in one set")  # pragma: no cover

@@ -356,8 +356,7 @@ class CPSC2020Benchmark(Case[CPSC2020Settings]):
 
     def load_data(self, settings: CPSC2020Settings, source: DataSource) -> CaseData:
         s = settings
-        assert source.path is not None
-        path = source.path
+        path = source.folder()
         names = self._names(s, path)
         if s.train.max_records:
             names = names[: s.train.max_records]
@@ -408,10 +407,10 @@ class CPSC2020Benchmark(Case[CPSC2020Settings]):
         return {k: v for k, v in scores.items() if np.isfinite(v)}
 
     def eval_data(self, settings: CPSC2020Settings, source: DataSource) -> Dataset[Any]:
-        assert source.path is not None
+        path = source.folder()
         d = settings.data
-        names = self._names(settings, source.path)
-        records = load_records(source.path, names, d.fs, d.max_minutes, d.label_tolerance_s)
+        names = self._names(settings, path)
+        records = load_records(path, names, d.fs, d.max_minutes, d.label_tolerance_s)
         return _items(settings, records, False)
 
     def evaluate_model(

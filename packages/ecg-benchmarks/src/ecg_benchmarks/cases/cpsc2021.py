@@ -309,8 +309,7 @@ class CPSC2021Benchmark(Case[CPSC2021Settings]):
 
     def load_data(self, settings: CPSC2021Settings, source: DataSource) -> CaseData:
         s = settings
-        assert source.path is not None
-        path = source.path
+        path = source.folder()
         train_set = self._dataset(s, path, True)
         held = self._dataset(s, path, False)
         records = list(held.records)
@@ -379,14 +378,12 @@ class CPSC2021Benchmark(Case[CPSC2021Settings]):
     def eval_data(self, settings: CPSC2021Settings, source: DataSource) -> CPSC2021Test:
         from ecg_data import CPSC2021, ReaderError
 
-        assert source.path is not None
+        path = source.folder()
         try:
-            reader = CPSC2021(source.path)
+            reader = CPSC2021(path)
             return CPSC2021Test(reader, list(reader.all_records))
         except ReaderError as exc:
-            raise BenchmarkError(
-                f"cannot read the CPSC2021 records of {source.path}: {exc}"
-            ) from exc
+            raise BenchmarkError(f"cannot read the CPSC2021 records of {path}: {exc}") from exc
 
     def evaluate_model(
         self, settings: CPSC2021Settings, model: torch.nn.Module, test: Any

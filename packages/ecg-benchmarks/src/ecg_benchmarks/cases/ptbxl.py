@@ -182,8 +182,7 @@ class PTBXLBenchmark(MultiLabelCase[PTBXLSettings]):
 
     def split(self, settings: PTBXLSettings, source: DataSource) -> CaseData:
         s = settings
-        assert source.path is not None
-        path = source.path
+        path = source.folder()
         kwargs = self._kwargs(s, path)
         train_kwargs = {**kwargs, "augment": dict(TRAIN_AUGMENT)} if s.data.augment else kwargs
         train = self._part(train_kwargs, "train", path)
@@ -231,8 +230,8 @@ class PTBXLBenchmark(MultiLabelCase[PTBXLSettings]):
         self, settings: PTBXLSettings, source: DataSource, classes: tuple[str, ...]
     ) -> tuple[Dataset[Any], list[str]]:
         """Every record of the folder (all ten folds) labelled over the model's classes."""
-        assert source.path is not None
-        kwargs = {**self._kwargs(settings, source.path), "classes": tuple(classes)}
-        parts = [self._part(kwargs, p, source.path, False) for p in ("train", "val", "test")]
+        path = source.folder()
+        kwargs = {**self._kwargs(settings, path), "classes": tuple(classes)}
+        parts = [self._part(kwargs, p, path, False) for p in ("train", "val", "test")]
         names = [r for p in parts for r in p.records]
         return ConcatDataset(parts), names
