@@ -21,10 +21,7 @@ R peaks).
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,7 +32,6 @@ import torch
 from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
 from ecg_benchmarks.cases import _qrs_data as qd
 from ecg_benchmarks.predictions import Prediction, Record
-from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
 from ecg_benchmarks.template import (
     Case,
@@ -167,17 +163,29 @@ class AugmentSettings:
         artefacts: spikes, motion and muscle-noise bursts (RandomArtefacts), each kind with
             probability ``artefact_kind_prob``.
         artefact_kind_prob: probability of each kind of artefact in an augmented window.
+        noise: coloured noise (a random mix of electrode motion, muscle noise and baseline
+            wander) at an SNR drawn in [noise_snr_low_db, noise_snr_high_db], added first.
+        noise_snr_low_db: lowest SNR of the added noise (dB, WFDB nst's convention).
+        noise_snr_high_db: highest SNR of the added noise (dB).
     """
 
     baseline_wander: float = 0.5
     flip: float = 0.5
     artefacts: float = 1.0
     artefact_kind_prob: float = 0.5
+    noise: float = 0.0
+    noise_snr_low_db: float = -6.0
+    noise_snr_high_db: float = 24.0
 
     def __post_init__(self) -> None:
-        for key in ("baseline_wander", "flip", "artefacts", "artefact_kind_prob"):
+        for key in ("baseline_wander", "flip", "artefacts", "artefact_kind_prob", "noise"):
             if not 0 <= getattr(self, key) <= 1:
                 raise ValueError(f"augment.{key} must be in [0, 1], got {getattr(self, key)}")
+        if not -30.0 <= self.noise_snr_low_db <= self.noise_snr_high_db <= 60.0:
+            raise ValueError(
+                "augment.noise_snr_low_db <= augment.noise_snr_high_db must hold within "
+                f"[-30, 60] dB, got {self.noise_snr_low_db} and {self.noise_snr_high_db}"
+            )
 
 
 @dataclass(slots=True)
@@ -425,6 +433,13 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         base = (s.seed * 1_000_003 + trainer.epoch) * 1_000_003 + trainer.batches_done
         for k, one in enumerate(aug.augmenters):
             one.manual_seed((base * 31 + k + 1) % 2**62)
+        if a.noise > 0:
+            from ecg_benchmarks.cases._cpsc2019_noise import add_noise_at_snr
+
+            gen = torch.Generator().manual_seed((base * 31) % 2**62)
+            x = add_noise_at_snr(
+                x, s.data.fs, a.noise, a.noise_snr_low_db, a.noise_snr_high_db, gen
+            )
         aug.train()
         out: torch.Tensor = aug(x)[0]
         return out
@@ -551,99 +566,17 @@ class CPSC2019Case(Case[CPSC2019Settings]):
     def figures(
         self, s: CPSC2019Settings, run: RunDir, evaluation: Evaluation, data: CaseData
     ) -> None:
-        _plot_examples(run, evaluation.details["records"], evaluation.details["preds"])
+        from ecg_benchmarks.cases._cpsc2019_report import plot_examples
+
+        plot_examples(run, evaluation.details["records"], evaluation.details["preds"])
 
     # ------------------------------------------------------------------ run + export
     def run(self, settings: Any, run: RunDir, options: RunOptions) -> dict[str, Any]:
         metrics = Case.run(self, settings, run, options)
         s: CPSC2019Settings = settings
         if s.export_pretrained and "qrs_score" in metrics:
+            from ecg_benchmarks.cases._cpsc2019_report import export_pretrained
+
             card = export_pretrained(s, run, metrics)
             metrics["pretrained_card"] = str(card)
         return metrics
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-            cwd=Path(__file__).resolve().parent,
-        )  # fmt: skip
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def export_pretrained(s: CPSC2019Settings, run: RunDir, metrics: dict[str, Any]) -> Path:
-    """Write the run's model as the pretrained detector ``s.export_pretrained`` with its card."""
-    from ecg_models import TaskModel
-    from ecg_models.pretrained import save_pretrained
-
-    model = TaskModel.from_checkpoint(run.checkpoints / "model.safetensors")
-    n_test = metrics.get("n_test_records")
-    scores = {
-        f"cpsc2019 QRS score, {n_test} held-out records (seed {s.seed} split), network": metrics[
-            "qrs_score"
-        ],
-        f"cpsc2019 QRS score, {n_test} held-out records, hybrid": metrics["hybrid_qrs_score"],
-    }
-    nst = metrics.get("nstdb")
-    if isinstance(nst, dict):
-        for rec, row in nst.items():
-            scores[f"nstdb {rec} F1 at 150 ms (lead 0, from minute 5), network"] = row["network"]
-    used = metrics.get("extra_recordings", {})
-    return save_pretrained(
-        model,
-        s.export_pretrained,
-        task="qrs_detection",
-        summary="R-peak detector: ECG_SEQ_LAB_NET over overlapping windows, any single lead at 100-2000 Hz",
-        training_data=(
-            f"CPSC2019 ({metrics.get('n_train_records')} records of the case's seed-{s.seed} split) "
-            f"and windows of {sorted(used)}; NSTDB never"
-        ),
-        scores=scores,
-        provenance={
-            "command": "ecg-bench " + " ".join(sys.argv[1:])
-            if sys.argv[1:2] == ["run"]
-            else f"ecg-bench run cpsc2019 --seed {s.seed}",
-            "data": {
-                "cpsc2019": metrics.get("data_source"),
-                "extra_recordings": used,
-                "test_records": metrics.get("test_records"),
-            },
-            "seed": s.seed,
-            "commit": _git_commit(),
-            "run": str(run.path),
-            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        },
-        config=detector_config(s),
-    )
-
-
-def _plot_examples(run: RunDir, recs: list[TestRecord], preds: list[IntArray]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    k = min(4, len(recs))
-    if k == 0:
-        return
-    fig, axes = plt.subplots(k, 1, figsize=(12, 2.2 * k), squeeze=False, constrained_layout=True)
-    for row in range(k):
-        ax = axes[row][0]
-        r = recs[row]
-        t = np.arange(len(r.signal)) / r.fs
-        ax.plot(t, r.signal, lw=0.7, color="k")
-        ax.plot(r.rpeaks / r.fs, r.signal[r.rpeaks], "go", ms=6, mfc="none", label="reference R")
-        if len(preds[row]):
-            p = np.clip(preds[row], 0, len(r.signal) - 1)
-            ax.plot(p / r.fs, r.signal[p], "rx", ms=6, label="predicted R")
-        ax.set_title(f"record {r.name}", fontsize=9)
-        ax.set_xlabel("time (s)")
-        ax.set_ylabel("mV")
-        ax.legend(fontsize=7, loc="upper right")
-    fig.savefig(
-        add_figure(run, "examples.png", "Held-out records: reference and predicted R peaks"), dpi=90
-    )
-    plt.close(fig)

@@ -1,0 +1,109 @@
+"""Coloured noise added to the cpsc2019 training windows at a drawn signal-to-noise ratio.
+
+Three kinds of noise of ambulatory recordings are shaped from white Gaussian noise in the
+frequency domain (every kind has unit variance before mixing):
+
+* ``motion``: electrode motion, a ``1 / f`` power spectrum between 0.5 and 20 Hz (it overlaps
+  the QRS band, which is why it is the hardest kind for QRS detectors);
+* ``muscle``: electromyographic noise, a flat spectrum from 5 Hz to the Nyquist rate;
+* ``baseline``: baseline wander, a flat spectrum from 0.05 to 1 Hz.
+
+Each augmented window gets a random mix of the three (independent weights, normalised so that
+the mix keeps unit variance) scaled to an SNR drawn uniformly in ``[snr_low_db, snr_high_db]``.
+The signal power follows the convention of WFDB's ``nst`` (which made the MIT-BIH Noise Stress
+Test records): ``S = pp**2 / 8`` for a QRS peak-to-peak amplitude ``pp`` (the power of a sine of
+that peak-to-peak amplitude); here ``pp`` is the spread between the 0.5 % and 99.5 % quantiles of
+the clean window, and the noise power ``N`` is its variance, so ``SNR = 10 log10(S / N)`` dB.
+
+Shapes: windows are ``(batch, leads, samples)`` at ``fs``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["NOISE_KINDS", "add_noise_at_snr", "coloured_noise", "signal_power"]
+
+NOISE_KINDS = ("motion", "muscle", "baseline")
+
+
+def _shape(kind: str, freqs: torch.Tensor, fs: float) -> torch.Tensor:
+    """Amplitude spectrum of ``kind`` at ``freqs`` (Hz)."""
+    if kind == "motion":
+        band = (freqs >= 0.5) & (freqs <= 20.0)
+        return torch.where(band, 1.0 / freqs.clamp(min=0.5).sqrt(), torch.zeros_like(freqs))
+    if kind == "muscle":
+        return ((freqs >= 5.0) & (freqs <= fs / 2)).to(freqs.dtype)
+    if kind == "baseline":
+        return ((freqs >= 0.05) & (freqs <= 1.0)).to(freqs.dtype)
+    raise ValueError(f"noise kind must be one of {NOISE_KINDS}, got {kind!r}")
+
+
+def coloured_noise(
+    shape: tuple[int, ...], fs: float, kind: str, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Noise of ``kind`` with shape ``(..., samples)``, zero mean and unit variance along time.
+
+    Raises:
+        ValueError: an unknown kind, ``fs`` not positive, or fewer than 8 samples.
+    """
+    if not (isinstance(fs, int | float) and math.isfinite(fs) and fs > 0):
+        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    n = int(shape[-1])
+    if n < 8:
+        raise ValueError(f"noise needs at least 8 samples, got {n}")
+    white = torch.randn(shape, generator=generator, dtype=torch.float64)
+    spec = torch.fft.rfft(white, dim=-1)
+    freqs = torch.fft.rfftfreq(n, d=1.0 / fs, dtype=torch.float64)
+    out = torch.fft.irfft(spec * _shape(kind, freqs, float(fs)), n=n, dim=-1)
+    out = out - out.mean(dim=-1, keepdim=True)
+    return out / out.std(dim=-1, keepdim=True, correction=0).clamp(min=1e-12)
+
+
+def signal_power(x: torch.Tensor) -> torch.Tensor:
+    """``pp**2 / 8`` per ``(batch, lead)`` of ``x`` ``(batch, leads, samples)``, with ``pp`` the
+    spread of the 0.5 % to 99.5 % quantiles over time; shape ``(batch, leads, 1)``."""
+    q = torch.quantile(x.double(), torch.tensor([0.005, 0.995], dtype=torch.float64), dim=-1)
+    pp = (q[1] - q[0]).unsqueeze(-1)
+    return pp**2 / 8.0
+
+
+def add_noise_at_snr(
+    x: torch.Tensor,
+    fs: float,
+    prob: float,
+    snr_low_db: float,
+    snr_high_db: float,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """``x`` ``(batch, leads, samples)`` with a random mix of :data:`NOISE_KINDS` added to each
+    ECG with probability ``prob``, at an SNR drawn uniformly in ``[snr_low_db, snr_high_db]``
+    (the same SNR for every lead of an ECG); a new tensor of ``x``'s dtype.
+
+    Raises:
+        ValueError: ``x`` not 3-D, ``prob`` outside [0, 1] or ``snr_low_db > snr_high_db``.
+    """
+    if x.ndim != 3:
+        raise ValueError(f"x must have shape (batch, leads, samples), got {tuple(x.shape)}")
+    if not 0.0 <= prob <= 1.0:
+        raise ValueError(f"prob must be in [0, 1], got {prob}")
+    if not snr_low_db <= snr_high_db:
+        raise ValueError(f"snr_low_db ({snr_low_db}) must not exceed snr_high_db ({snr_high_db})")
+    b = x.shape[0]
+    chosen = torch.rand(b, generator=generator) < prob
+    snr = snr_low_db + (snr_high_db - snr_low_db) * torch.rand(b, generator=generator)
+    weights = torch.rand((b, len(NOISE_KINDS)), generator=generator, dtype=torch.float64)
+    weights = weights / weights.sum(dim=1, keepdim=True)
+    if not bool(chosen.any()):
+        return x.clone()
+    mix = torch.zeros(x.shape, dtype=torch.float64)
+    for k, kind in enumerate(NOISE_KINDS):
+        mix += weights[:, k, None, None].sqrt() * coloured_noise(
+            tuple(x.shape), fs, kind, generator
+        )
+    mix = mix / mix.std(dim=-1, keepdim=True, correction=0).clamp(min=1e-12)
+    scale = (signal_power(x) / 10.0 ** (snr.double()[:, None, None] / 10.0)).sqrt()
+    noise = mix * scale * chosen.double()[:, None, None]
+    return (x.double() + noise).to(x.dtype)

@@ -1,0 +1,83 @@
+"""The cpsc2019 case's coloured noise: spectra by kind, the SNR against hand-derived powers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from ecg_benchmarks.cases._cpsc2019_noise import (
+    NOISE_KINDS,
+    add_noise_at_snr,
+    coloured_noise,
+    signal_power,
+)
+from ecg_benchmarks.cases.cpsc2019 import AugmentSettings
+
+FS = 250.0
+
+
+def _sine(batch: int, amplitude: float = 1.5, n: int = 2500) -> torch.Tensor:
+    t = torch.arange(n, dtype=torch.float64) / FS
+    return (amplitude * torch.sin(2 * math.pi * 1.3 * t)).expand(batch, 1, n).clone()
+
+
+def test_signal_power_is_that_of_a_sine_of_the_peak_to_peak_amplitude() -> None:
+    # a sine of amplitude A: pp = 2 A (up to the 0.5 % quantiles), pp^2 / 8 = A^2 / 2
+    got = signal_power(_sine(2, 1.5))
+    assert got.shape == (2, 1, 1)
+    assert got.flatten().tolist() == pytest.approx([1.125, 1.125], rel=2e-3)
+
+
+@pytest.mark.parametrize("snr", [-6.0, 0.0, 12.0, 24.0])
+def test_added_noise_has_the_drawn_snr(snr: float) -> None:
+    x = _sine(8)
+    y = add_noise_at_snr(x, FS, 1.0, snr, snr, torch.Generator().manual_seed(1))
+    noise = y - x
+    power = noise.var(dim=-1, correction=0)
+    measured = 10 * torch.log10(signal_power(x)[..., 0] / power)
+    assert measured.flatten().tolist() == pytest.approx([snr] * 8, abs=1e-6)
+    # against the sine's power A^2 / 2 = 1.125 (the quantile estimate is within 0.1 %)
+    assert float(power.mean()) == pytest.approx(1.125 / 10 ** (snr / 10), rel=1e-3)
+
+
+def test_probability_zero_keeps_the_signal_and_one_noises_every_ecg() -> None:
+    x = _sine(6).float()
+    gen = torch.Generator().manual_seed(0)
+    assert torch.equal(add_noise_at_snr(x, FS, 0.0, -6.0, 24.0, gen), x)
+    y = add_noise_at_snr(x, FS, 1.0, -6.0, 24.0, gen)
+    assert y.dtype == x.dtype and bool(((y - x).abs().amax(dim=-1) > 0).all())
+
+
+@pytest.mark.parametrize(
+    ("kind", "band"), [("motion", (0.5, 20.0)), ("muscle", (5.0, 125.0)), ("baseline", (0.05, 1.0))]
+)
+def test_each_kind_lives_in_its_band(kind: str, band: tuple[float, float]) -> None:
+    n = 5000
+    x = coloured_noise((4, n), FS, kind, torch.Generator().manual_seed(2))
+    assert x.mean(dim=-1).abs().max() < 1e-9
+    assert x.std(dim=-1, correction=0).tolist() == pytest.approx([1.0] * 4)
+    spec = torch.fft.rfft(x, dim=-1).abs() ** 2
+    freqs = torch.fft.rfftfreq(n, d=1 / FS)
+    inside = (freqs >= band[0]) & (freqs <= band[1])
+    assert float(spec[:, ~inside].sum() / spec.sum()) < 1e-12
+    if kind == "motion":  # 1/f power: the 0.5-2 Hz band holds more than the 10-20 Hz band
+        low = spec[:, (freqs >= 0.5) & (freqs < 2)].sum()
+        high = spec[:, (freqs >= 10) & (freqs <= 20)].sum()
+        assert float(low / high) > 1.5
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="noise kind must be one of"):
+        coloured_noise((1, 100), FS, "hum")
+    with pytest.raises(ValueError, match="at least 8 samples"):
+        coloured_noise((1, 4), FS, NOISE_KINDS[0])
+    with pytest.raises(ValueError, match=r"shape \(batch, leads, samples\)"):
+        add_noise_at_snr(torch.zeros(10), FS, 1.0, 0.0, 1.0)
+    with pytest.raises(ValueError, match="must not exceed"):
+        add_noise_at_snr(_sine(1), FS, 1.0, 6.0, 0.0)
+    with pytest.raises(ValueError, match=r"augment.noise must be in \[0, 1\]"):
+        AugmentSettings(noise=1.5)
+    with pytest.raises(ValueError, match="noise_snr_low_db"):
+        AugmentSettings(noise_snr_low_db=10.0, noise_snr_high_db=0.0)
