@@ -59,7 +59,8 @@ def coloured_noise(
     freqs = torch.fft.rfftfreq(n, d=1.0 / fs, dtype=torch.float64)
     out = torch.fft.irfft(spec * _shape(kind, freqs, float(fs)), n=n, dim=-1)
     out = out - out.mean(dim=-1, keepdim=True)
-    return out / out.std(dim=-1, keepdim=True, correction=0).clamp(min=1e-12)
+    unit: torch.Tensor = out / out.std(dim=-1, keepdim=True, correction=0).clamp(min=1e-12)
+    return unit
 
 
 def signal_power(x: torch.Tensor) -> torch.Tensor:
