@@ -9,7 +9,9 @@ where a missing folder is a failure.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,26 @@ ROOT = Path(__file__).resolve().parent
 _ROOT_DATA = sample_data_root()
 if "ECG_SAMPLE_DATA" not in os.environ and _ROOT_DATA is not None and _ROOT_DATA.is_dir():
     os.environ["ECG_SAMPLE_DATA"] = str(_ROOT_DATA)
+
+#: Test helper modules that test files import by name (they are not packages' code).
+TEST_HELPERS = {
+    "wfdb_write": ROOT / "packages/ecg-data/tests/wfdb_write.py",
+    "train_toy": ROOT / "packages/ecg-train/tests/train_toy.py",
+    "backbone_params": ROOT / "packages/ecg-models/tests/backbone_params.py",
+}
+
+
+def pytest_configure() -> None:
+    """Register each of :data:`TEST_HELPERS` as a module of its name, loaded once from its path."""
+    for name, path in TEST_HELPERS.items():
+        if name in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"cannot load the test helper {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
 
 
 def _required_dir(path: Path, reason: str, what: str) -> Path:

@@ -5,7 +5,6 @@ equal one process with the same global batch (packages/ecg-train/tests/train_toy
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -18,15 +17,6 @@ import pytest
 from ecg_train.trainer.safe_state import read_state
 
 TOY = Path(__file__).resolve().parent.parent / "packages/ecg-train/tests/train_toy.py"
-
-
-def _toy() -> object:
-    spec = importlib.util.spec_from_file_location("train_toy_multinode", TOY)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_toy_multinode"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _free_port() -> int:
@@ -91,7 +81,8 @@ def test_two_nodes_c10d_rendezvous_match_one_process(tmp_path: Path) -> None:
     for proc, err in zip(launchers, logs, strict=True):
         assert proc.returncode == 0, err[-3000:]
     two = read_state(out / "result.safetensors")
-    toy = _toy()
-    one = toy.run(tmp_path / "one", 1)  # type: ignore[attr-defined]
+    import train_toy as toy  # registered by the root conftest
+
+    one = toy.run(tmp_path / "one", 1)
     # rank 0 alone writes the checkpoints: the shared folder holds one set, as one process does
-    toy.assert_matches_one_process(two, one, out / "ckpt", tmp_path / "one" / "ckpt")  # type: ignore[attr-defined]
+    toy.assert_matches_one_process(two, one, out / "ckpt", tmp_path / "one" / "ckpt")

@@ -11,6 +11,7 @@ from copy import deepcopy
 from functools import cache
 from pathlib import Path
 
+import backbone_params
 import numpy as np
 import pytest
 import torch
@@ -26,35 +27,7 @@ from ecg_models.registry import (
 )
 
 NAMES = list_backbones()
-# The default run covers the small variants (at least one per family); the big ones
-# (> ~10 M parameters or > ~1.5 s of CPU per model) run with `-m slow`.
-FAST = {
-    "darknet_tiny",
-    "densenet_cpsc2020",
-    "densenet_vanilla",
-    "efficientnet_b0",
-    "hardnet39",
-    "ho_resnet_rk4",
-    "mobilenet_v1",
-    "mobilenet_v2",
-    "mobilenet_v3_small",
-    "multi_scopic_leadwise",
-    "regnet_16_8",
-    "regnet_S",
-    "resnet_nature_comm",
-    "resnet_nature_comm_bottle_neck",
-    "resnet_nature_comm_bottle_neck_cbam",
-    "resnet_nature_comm_bottle_neck_gc",
-    "resnet_nature_comm_bottle_neck_se",
-    "resnet_nature_comm_se",
-    "resnet_stanford",
-    "tresnetF",
-    "tresnetP",
-    "transformer_encoder",
-    "vgg16_leadwise",
-    "xception_leadwise",
-}
-PARAMS = [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
+PARAMS = backbone_params.params()
 IN_CH = 12
 
 
@@ -239,23 +212,8 @@ def test_seed_custom_backbone_example() -> None:
         create_backbone("tresnetP", 12, config=cfg)
 
 
-# TorchScript (deprecated by torch but still used for export): one small model per block kind
-# by default, every model with `-m slow`.
-SCRIPT_FAST = {
-    "tresnetF",
-    "densenet_cpsc2020",
-    "mobilenet_v3_small",
-    "hardnet39",
-    "ho_resnet_rk4",
-    "regnet_S",
-    "transformer_encoder",
-}
-
-
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
-@pytest.mark.parametrize(
-    "name", [n if n in SCRIPT_FAST else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
-)
+@pytest.mark.parametrize("name", backbone_params.params(backbone_params.SCRIPT_FAST))
 def test_torchscript_matches_eager(name: str) -> None:
     net = _built(name)
     scripted = torch.jit.script(net)
@@ -266,9 +224,7 @@ def test_torchscript_matches_eager(name: str) -> None:
 
 # ONNX (the exporter of ecg_models.models.export, run by onnxruntime): the same small models by
 # default, every model with `-m slow`.
-@pytest.mark.parametrize(
-    "name", [n if n in SCRIPT_FAST else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
-)
+@pytest.mark.parametrize("name", backbone_params.params(backbone_params.SCRIPT_FAST))
 def test_onnx_export_matches_eager(name: str, tmp_path: Path) -> None:
     pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")

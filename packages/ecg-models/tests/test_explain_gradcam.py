@@ -5,35 +5,15 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+import backbone_params
 import pytest
 import torch
 from torch import nn
 
 from ecg_models import ECG_CRNN, ECG_CRNN_CONFIG
 from ecg_models.explain import GradCAM, default_target_layer, grad_cam
-from ecg_models.registry import list_backbones
 
-# small variants (at least one per family) run by default, the others with -m slow
-FAST = {
-    "darknet_tiny",
-    "densenet_cpsc2020",
-    "densenet_vanilla",
-    "efficientnet_b0",
-    "hardnet39",
-    "ho_resnet_rk4",
-    "mobilenet_v1",
-    "mobilenet_v2",
-    "mobilenet_v3_small",
-    "multi_scopic_leadwise",
-    "resnet_nature_comm",
-    "resnet_nature_comm_bottle_neck_se",
-    "resnet_stanford",
-    "tresnetF",
-    "vgg16_leadwise",
-    "xception_leadwise",
-}
-PARAMS = [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in list_backbones()]
-
+PARAMS = backbone_params.params(backbone_params.ONE_PER_FAMILY)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
