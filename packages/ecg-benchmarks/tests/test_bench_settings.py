@@ -79,6 +79,44 @@ def test_bad_overrides_name_key_and_constraint(key: str, value: object, message:
         apply_overrides(_Settings(), {key: value})
 
 
+@dataclass(slots=True)
+class _Model:
+    filters: tuple[int, ...] = (8, 16)
+    down_scales: tuple[int, ...] = (2, 2)
+
+    def __post_init__(self) -> None:
+        if len(self.filters) != len(self.down_scales):
+            raise ValueError(
+                f"{len(self.filters)} filters need as many down_scales, got {len(self.down_scales)}"
+            )
+
+
+@dataclass(slots=True)
+class _WithModel:
+    epochs: int = 3
+    model: _Model = field(default_factory=_Model)
+
+    def __post_init__(self) -> None:
+        if self.epochs > 10 and len(self.model.filters) < 3:
+            raise ValueError("more than 10 epochs need at least 3 levels")
+
+
+def test_fields_that_must_agree_are_set_together_and_checked_once_all_are_set() -> None:
+    s = _WithModel()
+    apply_overrides(s, {"model.filters": "8,16,32", "model.down_scales": "2,2,4"})
+    assert s.model.filters == (8, 16, 32)
+    assert s.model.down_scales == (2, 2, 4)
+    with pytest.raises(SettingsError, match=r"model.filters='8,16,32,64': 4 filters need as many"):
+        apply_overrides(_WithModel(), {"model.filters": "8,16,32,64"})
+    # the root's cross-section checks run too, after the sections' own
+    with pytest.raises(SettingsError, match=r"epochs='20': more than 10 epochs need"):
+        apply_overrides(_WithModel(), {"epochs": "20"})
+    with pytest.raises(SettingsError, match="more than 10 epochs need"):
+        apply_overrides(
+            _WithModel(), {"model.filters": "8", "model.down_scales": "2", "epochs": 20}
+        )
+
+
 def test_parse_assignments_rejects_missing_equals() -> None:
     with pytest.raises(SettingsError, match="key=value"):
         parse_assignments(["epochs"])

@@ -198,11 +198,12 @@ def _cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 ) from exc
     else:
         out = args.out or Path("runs") / f"{bench.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if args.config is not None:
-        apply_overrides(settings, load_toml(args.config))
+    # one call: keys that must agree may come from the TOML file, the options and --set alike
+    overrides: dict[str, Any] = dict(load_toml(args.config)) if args.config is not None else {}
     direct = {"data_dir": args.data_dir, "epochs": args.epochs, "device": args.device}
-    apply_overrides(settings, {k: str(v) for k, v in direct.items() if v is not None})
-    apply_overrides(settings, parse_assignments(args.assignments))
+    overrides.update({k: str(v) for k, v in direct.items() if v is not None})
+    overrides.update(parse_assignments(args.assignments))
+    apply_overrides(settings, overrides)
     if args.epochs is not None and args.epochs < 1:
         raise SettingsError(f"--epochs must be a positive integer, got {args.epochs}")
 

@@ -154,7 +154,14 @@ def _convert(value: Any, annotation: Any, key: str) -> Any:
 
 
 def apply_overrides(settings: Any, overrides: Mapping[str, Any]) -> None:
-    """Set each dotted key of ``overrides`` on the dataclass tree ``settings``, typed and checked."""
+    """Set each dotted key of ``overrides`` on the dataclass tree ``settings``, typed and checked.
+
+    Every value is converted to its field's type as it is set; each section's checks
+    (``__post_init__``) run once all keys are set, so fields that must agree (e.g. a list of
+    filters and a list of down-sampling factors of the same length) can be changed together.
+    The root's checks run last.
+    """
+    touched: dict[int, tuple[Any, list[str]]] = {}
     for dotted, raw in overrides.items():
         node = settings
         parts = dotted.split(".")
@@ -174,16 +181,37 @@ def apply_overrides(settings: Any, overrides: Mapping[str, Any]) -> None:
                 raise SettingsError(str(unknown_key_error(dotted_here, allowed, "setting")))
             if depth == len(parts) - 1:
                 hints = typing.get_type_hints(type(node))
-                value = _convert(raw, hints[part], dotted)
-                setattr(node, part, value)
-                post_init = getattr(node, "__post_init__", None)
-                if post_init is not None:
-                    try:
-                        post_init()
-                    except (TypeError, ValueError) as exc:
-                        raise SettingsError(f"{dotted}={raw!r}: {exc}") from exc
+                setattr(node, part, _convert(raw, hints[part], dotted))
+                touched.setdefault(id(node), (node, []))[1].append(f"{dotted}={raw!r}")
             else:
                 node = getattr(node, part)
+    if touched and id(settings) not in touched:
+        touched[id(settings)] = (settings, [f"{k}={v!r}" for k, v in overrides.items()])
+    # deepest sections first: a section's own message before the root's cross-section checks
+    for node, items in sorted(
+        touched.values(), key=lambda t: _node_depth(settings, t[0]), reverse=True
+    ):
+        post_init = getattr(node, "__post_init__", None)
+        if post_init is None:
+            continue
+        try:
+            post_init()
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"{', '.join(items)}: {exc}") from exc
+
+
+def _node_depth(root: Any, node: Any) -> int:
+    """How many sections below ``root`` the dataclass ``node`` lies (0 for the root itself)."""
+    stack = [(root, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if current is node:
+            return depth
+        for f in dataclasses.fields(current):
+            child = getattr(current, f.name)
+            if dataclasses.is_dataclass(child) and not isinstance(child, type):
+                stack.append((child, depth + 1))
+    raise SettingsError(f"{type(node).__name__} is not a section of {type(root).__name__}")
 
 
 def to_dict(settings: Any) -> dict[str, Any]:
