@@ -75,6 +75,50 @@ def _as_signal(sig: Any, ndim: int) -> npt.NDArray[np.float64]:
     return np.asarray(arr, dtype=np.float64)
 
 
+def _fast_logits(model: Any) -> Any:
+    """A faster eval-mode equivalent of ``model`` (``(batch, 1, samples)`` to per-step logits
+    ``(batch, steps, k)``), or ``None`` when there is none.
+
+    An ``ECG_SEQ_LAB_NET`` whose backbone offers ``inference_module`` (the strided CNN: batch
+    norm folded, channels-last 2-D convolutions) and that has no RNN, no attention and a head
+    of one linear layer runs as that module followed by the head's linear layer: the
+    same function within float32 rounding, without the copies of the generic forward.
+    """
+    backbone: Any = getattr(model, "backbone", None)
+    head = getattr(model, "head", None)
+    if (
+        not hasattr(backbone, "inference_module")
+        or getattr(model, "rnn", None) is not None
+        or not isinstance(getattr(model, "attn", None), torch.nn.Identity)
+        or getattr(model, "pool", None) is not None
+        or getattr(model, "_recover", True)
+        or not isinstance(head, torch.nn.Sequential)
+    ):
+        return None
+    linears = [m for m in head if isinstance(m, torch.nn.Linear)]
+    if len(linears) != 1 or any(
+        not isinstance(m, torch.nn.Linear | torch.nn.Dropout) for m in head
+    ):
+        return None
+    lin = linears[0]
+    plan = backbone.inference_module()
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        # the plan's output is channels-last in memory: the transpose is a free view
+        out: torch.Tensor = torch.nn.functional.linear(
+            plan(x).transpose(1, 2), lin.weight, lin.bias
+        )
+        return out
+
+    return run
+
+
+def _polarity_invariant(model: Any) -> bool:
+    """Whether ``model(-x) == model(x)`` exactly (a rectified strided-CNN stem)."""
+    cfg = getattr(getattr(model, "backbone", None), "config", None)
+    return bool(getattr(cfg, "rectify_stem", False))
+
+
 def _finite_runs(ok: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     d = np.diff(np.concatenate([[0], ok.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist(), strict=True))
@@ -89,7 +133,8 @@ class QRSDetector:
         window_s: window length in seconds; overlap_s: overlap of neighbouring windows.
         threshold: QRS probability threshold.
         min_qrs_ms: shortest QRS run kept; refractory_ms: shortest R-R interval.
-        flip_average: average the probabilities of each window and of its inversion.
+        flip_average: average the probabilities of each window and of its inversion (skipped
+            for a polarity-invariant network, where both are equal).
         refine_ms: move each peak to the largest absolute filtered sample within this distance
             (0: keep the run's centre).
         batch_size: windows per network call (bounds the memory).
@@ -107,7 +152,7 @@ class QRSDetector:
         refractory_ms: float = 200.0,
         flip_average: bool = True,
         refine_ms: float = 0.0,
-        batch_size: int = 32,
+        batch_size: int = 64,
         min_segment_s: float = 0.5,
     ) -> None:
         self.model = model.eval()
@@ -124,6 +169,9 @@ class QRSDetector:
         self.min_qrs_s = float(min_qrs_ms) / 1000
         self.refractory_s = float(refractory_ms) / 1000
         self.flip_average = bool(flip_average)
+        self._flip = self.flip_average and not _polarity_invariant(model)
+        fast = _fast_logits(model)
+        self._logits = self.model if fast is None else fast
         self.refine = round(float(refine_ms) / 1000 * self.fs)
         self.batch_size = int(batch_size)
         self.min_segment_s = float(min_segment_s)
@@ -132,9 +180,9 @@ class QRSDetector:
     def _net(self, batch: FloatArray) -> FloatArray:
         x = torch.from_numpy(robust_scale(batch))
         with torch.inference_mode():
-            logits = self.model(torch.cat([x, -x]) if self.flip_average else x)
+            logits = self._logits(torch.cat([x, -x]) if self._flip else x)
             prob = torch.sigmoid(logits[..., :1])
-            if self.flip_average:
+            if self._flip:
                 prob = 0.5 * (prob[: x.shape[0]] + prob[x.shape[0] :])
         out: FloatArray = prob.numpy()
         return out
