@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ecg_signal.rpeaks.compare import (
+    DetectionCounts,
     compare,
     cpsc2019_record_score,
     cpsc2019_score,
@@ -87,6 +88,29 @@ def test_compare_hand_derived() -> None:
     # |diff| == window does not match (strict, as wfdb)
     assert compare([100], [110], 100.0, 0.1).tp == 0
     assert compare([100], [109], 100.0, 0.1).tp == 1
+
+
+def test_detection_counts_hand_derived_and_checked() -> None:
+    d = DetectionCounts.from_matches(3, 1, 2, [10.0, -10.0, 30.0])
+    assert (d.tp, d.fp, d.fn) == (3, 1, 2)
+    assert (d.sensitivity, d.ppv, d.f1) == (0.6, 0.75, pytest.approx(6 / 9))
+    assert d.mean_error_ms == pytest.approx(10.0)
+    assert d.sd_error_ms == pytest.approx(math.sqrt(800 / 3))
+    empty = DetectionCounts.from_matches(0, 0, 0, [])
+    assert (empty.sensitivity, empty.ppv, empty.f1) == (1.0, 1.0, 1.0)
+    assert math.isnan(empty.mean_error_ms) and math.isnan(empty.sd_error_ms)
+    only_fp = DetectionCounts.from_matches(0, 4, 0, [])
+    assert (only_fp.sensitivity, only_fp.ppv, only_fp.f1) == (1.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="one error per matched pair needed: tp=2, 1 errors"):
+        DetectionCounts.from_matches(2, 0, 0, [1.0])
+    with pytest.raises(ValueError, match=r"fn must be a count \(integer >= 0\), got -1"):
+        DetectionCounts.from_matches(0, 0, -1, [])
+    # one record's comparison carries the same counts as the rule applied to its matches
+    res = compare([100, 200, 300, 400], [102, 195, 330, 500, 510], fs=100.0, tolerance_s=0.1)
+    again = DetectionCounts.from_matches(res.tp, res.fp, res.fn, [20.0, -50.0])
+    assert again == DetectionCounts(
+        *(getattr(res, f) for f in DetectionCounts.__dataclass_fields__)
+    )
 
 
 def test_compare_empty_and_bad_input() -> None:

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from ecg_signal.rpeaks.api import detect_rpeaks as detect_rpeaks
     from ecg_signal.rpeaks.api import detect_rpeaks_batch as detect_rpeaks_batch
     from ecg_signal.rpeaks.api import list_methods as list_methods
+    from ecg_signal.rpeaks.compare import DetectionCounts as DetectionCounts
     from ecg_signal.rpeaks.compare import RPeakComparison as RPeakComparison
     from ecg_signal.rpeaks.compare import compare as compare
     from ecg_signal.rpeaks.compare import cpsc2019_record_score as cpsc2019_record_score

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .api import DEFAULT_METHOD, MIN_FS, detect_rpeaks, detect_rpeaks_batch, list_methods
 from .compare import (
+    DetectionCounts,
     RPeakComparison,
     compare,
     cpsc2019_record_score,
@@ -20,6 +21,7 @@ __all__ = [
     "detect_rpeaks",
     "detect_rpeaks_batch",
     "list_methods",
+    "DetectionCounts",
     "RPeakComparison",
     "compare",
     "cpsc2019_record_score",

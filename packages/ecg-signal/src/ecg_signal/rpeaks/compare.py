@@ -25,6 +25,7 @@ import numpy.typing as npt
 from .._validation import check_fs, check_positive
 
 __all__ = [
+    "DetectionCounts",
     "RPeakComparison",
     "compare",
     "match_annotations",
@@ -36,23 +37,19 @@ IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
-class RPeakComparison:
-    """The result of :func:`compare`.
+class DetectionCounts:
+    """Counts, rates and timing error of detections against reference annotations.
 
     Attributes:
         tp: matched reference annotations (true positives).
-        fp: unmatched test annotations (false positives), ``n_test - tp``.
-        fn: unmatched reference annotations (false negatives), ``n_ref - tp``.
-        sensitivity: ``tp / n_ref`` (1.0 when there is no reference annotation).
-        ppv: positive predictivity ``tp / n_test`` (1.0 when there is no test annotation).
-        f1: ``2 tp / (2 tp + fp + fn)`` (1.0 when both sets are empty).
+        fp: unmatched test annotations (false positives).
+        fn: unmatched reference annotations (false negatives).
+        sensitivity: ``tp / (tp + fn)`` (1.0 when there is no reference annotation).
+        ppv: positive predictivity ``tp / (tp + fp)`` (1.0 when there is no test annotation).
+        f1: ``2 tp / (2 tp + fp + fn)`` (1.0 when both sets are empty: no error).
         mean_error_ms: mean of ``test - ref`` over the matched pairs, in ms (NaN without a pair).
         sd_error_ms: population standard deviation (ddof=0) of ``test - ref`` in ms (NaN without
             a pair).
-        matched_ref: indices into ``ref`` of the matched reference annotations, ascending.
-        matched_test: indices into ``test`` of their matching test annotations.
-        tolerance_s: the tolerance used, in seconds.
-        fs: the sampling rate, in Hz.
     """
 
     tp: int
@@ -63,6 +60,46 @@ class RPeakComparison:
     f1: float
     mean_error_ms: float
     sd_error_ms: float
+
+    @classmethod
+    def from_matches(cls, tp: int, fp: int, fn: int, errors_ms: Any) -> DetectionCounts:
+        """The rates and error statistics of ``tp``, ``fp``, ``fn`` and the matched pairs'
+        ``test - ref`` errors (ms, shape ``(tp,)``; pooled over records when they are)."""
+        return DetectionCounts(*_rates(tp, fp, fn, errors_ms))
+
+
+_Rates = tuple[int, int, int, float, float, float, float, float]
+
+
+def _rates(tp: int, fp: int, fn: int, errors_ms: Any) -> _Rates:
+    """``(tp, fp, fn, sensitivity, ppv, f1, mean_error_ms, sd_error_ms)``: the one rule."""
+    for name, v in (("tp", tp), ("fp", fp), ("fn", fn)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+            raise ValueError(f"{name} must be a count (integer >= 0), got {v!r}")
+    err = np.asarray(errors_ms, dtype=np.float64).ravel()
+    if err.size != tp:
+        raise ValueError(f"one error per matched pair needed: tp={tp}, {err.size} errors")
+    se = tp / (tp + fn) if tp + fn else 1.0
+    ppv = tp / (tp + fp) if tp + fp else 1.0
+    denom = 2 * tp + fp + fn
+    f1 = 2 * tp / denom if denom else 1.0
+    mean_ms = float(err.mean()) if err.size else math.nan
+    sd_ms = float(err.std()) if err.size else math.nan
+    return int(tp), int(fp), int(fn), float(se), float(ppv), float(f1), mean_ms, sd_ms
+
+
+@dataclass(frozen=True, slots=True)
+class RPeakComparison(DetectionCounts):
+    """The result of :func:`compare`: the :class:`DetectionCounts` of one record (``fp`` is
+    ``n_test - tp``, ``fn`` is ``n_ref - tp``) and which annotations matched.
+
+    Attributes:
+        matched_ref: indices into ``ref`` of the matched reference annotations, ascending.
+        matched_test: indices into ``test`` of their matching test annotations.
+        tolerance_s: the tolerance used, in seconds.
+        fs: the sampling rate, in Hz.
+    """
+
     matched_ref: IntArray = field(repr=False)
     matched_test: IntArray = field(repr=False)
     tolerance_s: float
@@ -223,26 +260,9 @@ def compare(ref: Any, test: Any, fs: float, tolerance_s: float = 0.15) -> RPeakC
     matched_ref = np.flatnonzero(m >= 0).astype(np.int64)
     matched_test = m[matched_ref]
     tp = int(matched_ref.size)
-    fp = int(t.size - tp)
-    fn = int(r.size - tp)
-    se = tp / r.size if r.size else 1.0
-    ppv = tp / t.size if t.size else 1.0
-    denom = 2 * tp + fp + fn
-    f1 = 2 * tp / denom if denom else 1.0
-    if tp:
-        err = (t[matched_test] - r[matched_ref]).astype(np.float64) * (1000.0 / fs_v)
-        mean_ms, sd_ms = float(err.mean()), float(err.std())
-    else:
-        mean_ms, sd_ms = math.nan, math.nan
+    err_ms = (t[matched_test] - r[matched_ref]).astype(np.float64) * (1000.0 / fs_v)
     return RPeakComparison(
-        tp=tp,
-        fp=fp,
-        fn=fn,
-        sensitivity=float(se),
-        ppv=float(ppv),
-        f1=float(f1),
-        mean_error_ms=mean_ms,
-        sd_error_ms=sd_ms,
+        *_rates(tp, int(t.size - tp), int(r.size - tp), err_ms),
         matched_ref=matched_ref,
         matched_test=matched_test,
         tolerance_s=tol,

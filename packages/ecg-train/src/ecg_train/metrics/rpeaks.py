@@ -16,7 +16,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ecg_signal._validation import check_fs, check_positive
-from ecg_signal.rpeaks.compare import compare, cpsc2019_record_score, cpsc2019_score
+from ecg_signal.rpeaks.compare import (
+    DetectionCounts,
+    compare,
+    cpsc2019_record_score,
+    cpsc2019_score,
+)
 
 __all__ = [
     "PeakMatch",
@@ -26,27 +31,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class PeakMatch:
-    """Detection counts and rates pooled over records.
-
-    Attributes:
-        tp, fp, fn: counts.
-        sensitivity: ``tp / (tp + fn)``; ppv: ``tp / (tp + fp)``; f1: ``2 tp / (2 tp + fp + fn)``;
-            each 1.0 when its denominator is 0 (no reference and no detection: no error), as
-            :func:`ecg_signal.rpeaks.compare`.
-        mean_error_ms, sd_error_ms: mean and SD (ddof=0) of ``test - ref`` over matches, in ms
-            (NaN without a match).
-    """
-
-    tp: int
-    fp: int
-    fn: int
-    sensitivity: float
-    ppv: float
-    f1: float
-    mean_error_ms: float
-    sd_error_ms: float
+#: Detection counts and rates pooled over records (ecg-signal's :class:`DetectionCounts`).
+PeakMatch = DetectionCounts
 
 
 @dataclass(slots=True)
@@ -78,20 +64,14 @@ class RPeaksDetectionMetrics:
                 f"one prediction per record needed: {len(refs)} refs, {len(preds)} preds"
             )
         tp = fp = fn = 0
-        errors: list[NDArray[np.float64]] = []
+        errors: list[NDArray[np.float64]] = [np.zeros(0)]
         for ref, pred in zip(refs, preds, strict=True):
             c = compare(ref, pred, self.fs, tolerance_s=self.tolerance_s)
             tp, fp, fn = tp + c.tp, fp + c.fp, fn + c.fn
             r = np.asarray(ref, dtype=np.int64)
             t = np.asarray(pred, dtype=np.int64)
             errors.append((t[c.matched_test] - r[c.matched_ref]).astype(np.float64))
-        err = np.concatenate(errors) * (1000.0 / self.fs) if errors else np.zeros(0)
-        se = tp / (tp + fn) if tp + fn else 1.0
-        ppv = tp / (tp + fp) if tp + fp else 1.0
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-        mean = float(err.mean()) if err.size else float("nan")
-        sd = float(err.std()) if err.size else float("nan")
-        return PeakMatch(tp, fp, fn, se, ppv, f1, mean, sd)
+        return DetectionCounts.from_matches(tp, fp, fn, np.concatenate(errors) * (1000.0 / self.fs))
 
     def compute(self, refs: Sequence[ArrayLike], preds: Sequence[ArrayLike]) -> dict[str, float]:
         """Flat metric dict (see class docstring)."""
