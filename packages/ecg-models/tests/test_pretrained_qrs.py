@@ -96,3 +96,72 @@ def test_robust_scale_by_hand() -> None:
     # median 2, MAD 1 -> scale 5 * 1.4826; the outlier clips at 5
     want = np.clip((x - 2.0) / (5 * 1.4826 + 1e-6), -5, 5)
     np.testing.assert_allclose(robust_scale(x), want, rtol=1e-6)
+
+
+def test_a_signal_shorter_than_one_window_is_zero_padded(det: QRSDetector) -> None:
+    x = _ecg(1.5, 250.0)  # 375 samples, the window is 4 s
+    y = qrs_input(x, 250.0, 250.0)
+    prob = det.probabilities(y)
+    assert prob.shape == (-(-y.size // det.reduction),)
+    padded = np.zeros((1, 1, det.window), dtype=np.float32)
+    padded[0, 0, : y.size] = y
+    np.testing.assert_allclose(prob, det._net(padded)[0, : prob.size, 0], rtol=1e-6, atol=1e-7)
+    edge = np.full((1, 1, det.window), y[-1], dtype=np.float32)  # another padding differs
+    edge[0, 0, : y.size] = y
+    assert not np.allclose(prob, det._net(edge)[0, : prob.size, 0], atol=1e-4)
+
+
+@pytest.mark.parametrize("fs", [250.0, 360.0, 1000.0])
+def test_chunked_filtering_equals_the_whole_signal(det: QRSDetector, fs: float) -> None:
+    x = _ecg(200.0, fs) + 0.2 * np.sin(2 * np.pi * 0.05 * np.arange(round(200 * fs)) / fs)
+    chunked = QRSDetector(det.model, fs=250.0, window_s=4.0, overlap_s=1.0, threshold=0.45,
+                          chunk_s=25.3, margin_s=30.0)  # fmt: skip
+    whole = qrs_input(x, fs, 250.0)
+    got = chunked.filtered(x, fs)
+    assert got.dtype == np.float32 and got.shape == whole.shape
+    np.testing.assert_allclose(got, whole, rtol=0, atol=1e-6)
+    # without a margin the chunk edges show: the test can fail
+    bare = QRSDetector(det.model, fs=250.0, chunk_s=25.3, margin_s=0.0).filtered(x, fs)
+    assert np.abs(bare - whole).max() > 1e-3
+    np.testing.assert_array_equal(chunked(x, fs), det(x, fs))
+
+
+def test_nan_stretch_inside_a_chunked_signal(det: QRSDetector) -> None:
+    chunked = QRSDetector(det.model, fs=250.0, window_s=4.0, overlap_s=1.0, threshold=0.45,
+                          chunk_s=20.0, margin_s=10.0)  # fmt: skip
+    x = _ecg(120.0, 360.0)
+    y = x.copy()
+    y[20000:20500] = np.nan
+    got = chunked(y, 360.0)
+    want = np.concatenate([chunked(x[:20000], 360.0), chunked(x[20500:], 360.0) + 20500])
+    np.testing.assert_array_equal(got, want)
+    assert not np.any((got >= 20000) & (got < 20500))
+
+
+def test_bad_chunk_settings() -> None:
+    model = ECG_SEQ_LAB_NET(["qrs"], 1, recover_length=False, rnn={"name": "none"},
+                            attn={"name": "none"}, fs=250.0)  # fmt: skip
+    with pytest.raises(ValueError, match="chunk_s > 0"):
+        QRSDetector(model, chunk_s=0.0)
+    with pytest.raises(ValueError, match="margin_s >= 0"):
+        QRSDetector(model, margin_s=-1.0)
+
+
+@pytest.mark.data
+def test_pretrained_chunked_equals_unchunked_on_mitdb_100(sample_data) -> None:  # type: ignore[no-untyped-def]
+    import wfdb
+
+    from ecg_models.pretrained import load_pretrained
+    from ecg_signal.rpeaks.compare import compare
+
+    torch.set_num_threads(1)
+    rec = str(sample_data / "mitdb" / "100")
+    x = wfdb.rdsamp(rec, channels=[0], sampto=360 * 300)[0][:, 0]  # 5 min, MLII, 360 Hz
+    det = load_pretrained("qrs")
+    assert isinstance(det, QRSDetector)
+    whole = det(x, 360.0)
+    det.chunk_s, det.margin_s = 70.0, 30.0
+    np.testing.assert_array_equal(det(x, 360.0), whole)
+    ann = wfdb.rdann(rec, "atr", sampto=360 * 300)
+    ref = np.array([s for s, c in zip(ann.sample, ann.symbol, strict=True) if c in "NAV"])
+    assert compare(ref, whole, 360.0, 0.15).f1 > 0.97

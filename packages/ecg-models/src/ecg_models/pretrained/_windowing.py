@@ -70,8 +70,7 @@ def stitch_windows(
         )
     n = int(x.shape[-1])
     n_pad = max(window, -(-n // reduction) * reduction)
-    if n_pad != n:
-        x = np.concatenate([x, np.zeros((x.shape[0], n_pad - n), dtype=x.dtype)], axis=-1)
+    # the zero padding of the end is added to the last windows only (no copy of the signal)
     xf = np.ascontiguousarray(x, dtype=np.float32)
     starts = window_starts(n_pad, window, overlap)
     w_out = window // reduction
@@ -79,7 +78,10 @@ def stitch_windows(
     out: FloatArray | None = None
     for b0 in range(0, len(starts), batch_size):
         chunk = starts[b0 : b0 + batch_size]
-        batch = np.stack([xf[:, s : s + window] for s in chunk])
+        batch = np.zeros((len(chunk), xf.shape[0], window), dtype=np.float32)
+        for k, s in enumerate(chunk.tolist()):
+            part = xf[:, s : min(n, s + window)]
+            batch[k, :, : part.shape[-1]] = part
         y = np.asarray(fn(batch), dtype=np.float32)
         if y.shape[:2] != (len(chunk), w_out):
             raise ValueError(f"fn returned shape {y.shape}, expected ({len(chunk)}, {w_out}, k)")

@@ -139,6 +139,8 @@ class QRSDetector:
             (0: keep the run's centre).
         batch_size: windows per network call (bounds the memory).
         min_segment_s: finite segments shorter than this (between NaN stretches) are skipped.
+        chunk_s, margin_s: long segments are resampled and filtered in chunks of ``chunk_s``
+            seconds with ``margin_s`` seconds of context on each side (bounded memory).
     """
 
     def __init__(
@@ -154,6 +156,8 @@ class QRSDetector:
         refine_ms: float = 0.0,
         batch_size: int = 64,
         min_segment_s: float = 0.5,
+        chunk_s: float = 600.0,
+        margin_s: float = 30.0,
     ) -> None:
         self.model = model.eval()
         self.reduction = int(getattr(model, "reduction", 1))
@@ -175,6 +179,10 @@ class QRSDetector:
         self.refine = round(float(refine_ms) / 1000 * self.fs)
         self.batch_size = int(batch_size)
         self.min_segment_s = float(min_segment_s)
+        if not chunk_s > 0 or not margin_s >= 0:
+            raise ValueError(f"need chunk_s > 0 s and margin_s >= 0 s, got {chunk_s}, {margin_s}")
+        self.chunk_s = float(chunk_s)
+        self.margin_s = float(margin_s)
 
     # ------------------------------------------------------------------ network
     def _net(self, batch: FloatArray) -> FloatArray:
@@ -220,9 +228,35 @@ class QRSDetector:
         back = np.round(peaks * (fs / self.fs)).astype(np.int64)
         return np.unique(np.clip(back, 0, n - 1))
 
+    def filtered(self, sig: npt.NDArray[np.floating[Any]], fs: float) -> FloatArray:
+        """:func:`qrs_input` of a finite 1-D segment, computed in chunks of
+        :attr:`chunk_s` seconds (each resampled and filtered with :attr:`margin_s` seconds of
+        signal on both sides, then trimmed), so a long recording needs memory for its float32
+        result and one chunk only. The band-pass filter's response has decayed far below
+        float32 rounding within the margin: the result equals the unchunked one."""
+        from ecg_signal.preprocess.functional import resample_ratio
+
+        n = int(sig.shape[-1])
+        same = math.isclose(fs, self.fs)
+        up, down = (1, 1) if same else resample_ratio(fs, self.fs)
+        step = max(1, round(self.chunk_s * fs) // down) * down
+        if n <= step + 2 * round(self.margin_s * fs):
+            return qrs_input(sig, fs, self.fs)
+        margin = -(-round(self.margin_s * fs) // down) * down
+        n_out = -(-n * up // down)
+        out = np.empty(n_out, dtype=np.float32)
+        for a in range(0, n, step):  # a, step and margin are multiples of down
+            b = min(n, a + step)
+            lo, hi = max(0, a - margin), min(n, b + margin)
+            y = qrs_input(sig[lo:hi], fs, self.fs)
+            o_a, o_b = a * up // down, -(-b * up // down)
+            skip = (a - lo) * up // down
+            out[o_a:o_b] = y[skip : skip + o_b - o_a]
+        return out
+
     def segment_peaks(self, sig: npt.NDArray[np.float64], fs: float) -> IntArray:
         """R peaks of a finite 1-D segment at ``fs`` (input samples)."""
-        x = qrs_input(sig, fs, self.fs)
+        x = self.filtered(sig, fs)
         peaks = self.peaks_from_probabilities(self.probabilities(x), x)
         return self.to_input_rate(peaks, fs, len(sig))
 
