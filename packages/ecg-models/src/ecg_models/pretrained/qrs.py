@@ -215,9 +215,11 @@ class QRSDetector:
         peaks = peaks[peaks < len(x)]
         if self.refine > 0 and peaks.size:
             k = self.refine
-            pad = np.pad(np.abs(x), k)
-            idx = peaks[:, None] + np.arange(2 * k + 1)[None, :]
-            peaks = np.unique(peaks + pad[idx].argmax(axis=1) - k).astype(np.int64)
+            idx = peaks[:, None] + np.arange(-k, k + 1)[None, :]
+            inside = (idx >= 0) & (idx < len(x))
+            # |x| near each peak (-1 outside the signal), without a padded copy of the signal
+            near = np.where(inside, np.abs(x[np.clip(idx, 0, len(x) - 1)]), -1.0)
+            peaks = np.unique(peaks + near.argmax(axis=1) - k).astype(np.int64)
         return peaks
 
     # ------------------------------------------------------------------ public API
