@@ -44,6 +44,7 @@ from ecg_benchmarks.template import (
 __all__ = ["CPSC2019Case", "CPSC2019Settings", "TestRecord"]
 
 IntArray = npt.NDArray[np.int64]
+ARCHS = ("multi_scopic_lstm", "strided_cnn")
 
 
 @dataclass(slots=True)
@@ -51,14 +52,19 @@ class ModelSettings:
     """The network (``model.*`` keys).
 
     Attributes:
+        arch: ``multi_scopic_lstm`` (a multi-scopic CNN and a bidirectional LSTM) or
+            ``strided_cnn`` (ecg-models' strided, dilated, polarity-invariant CNN: no LSTM).
         width_divisor: the multi-scopic backbone's filter counts are divided by this (1 to 16).
         rnn_hidden: units per direction of the bidirectional LSTM.
     """
 
+    arch: str = "multi_scopic_lstm"
     width_divisor: int = 8
     rnn_hidden: int = 32
 
     def __post_init__(self) -> None:
+        if self.arch not in ARCHS:
+            raise ValueError(f"model.arch must be one of {ARCHS}, got {self.arch!r}")
         if self.width_divisor not in (1, 2, 4, 8, 16):
             raise ValueError(
                 f"model.width_divisor must be 1, 2, 4, 8 or 16, got {self.width_divisor}"
@@ -79,6 +85,9 @@ class DataSettings:
         extra_databases: databases of the sample data whose QRS annotations are added (absent
             ones are skipped): qtdb, ludb, mitdb, cpsc2021, cinc2021, cpsc2018.
         qrs_half_width_s: half-width of the QRS region labelled around each R peak (s).
+        abnormal_weight: an extra recording is drawn ``1 + abnormal_weight * f`` times more
+            often, ``f`` the share of its reference beats that are not normal (QTDB, MITDB,
+            CPSC2021 beat symbols; 0: by annotated length only).
         synthetic_records: records of the synthetic database used without CPSC2019 data.
         synthetic_repeat: times each synthetic training record appears per epoch (it replaces
             ``cpsc_repeat`` there: the synthetic fallback has no extra databases).
@@ -92,6 +101,7 @@ class DataSettings:
         default_factory=lambda: ["qtdb", "ludb", "mitdb", "cpsc2021", "cinc2021", "cpsc2018"]
     )
     qrs_half_width_s: float = 0.08
+    abnormal_weight: float = 0.0
     synthetic_records: int = 40
     synthetic_repeat: int = 32
 
@@ -100,7 +110,7 @@ class DataSettings:
             raise ValueError(f"data.fs must be in [50, 1000] Hz, got {self.fs}")
         if not 2.0 <= self.window_s <= 60.0:
             raise ValueError(f"data.window_s must be in [2, 60] s, got {self.window_s}")
-        for key in ("cpsc_repeat", "pool_windows", "synthetic_repeat"):
+        for key in ("cpsc_repeat", "pool_windows", "synthetic_repeat", "abnormal_weight"):
             if getattr(self, key) < 0:
                 raise ValueError(f"data.{key} must be >= 0, got {getattr(self, key)}")
         unknown = sorted(set(self.extra_databases) - set(qd.EXTRA_DATABASES))
@@ -241,8 +251,10 @@ def build_model(cfg: ModelSettings, fs: float) -> Any:
     """The case's ECG_SEQ_LAB_NET: output ``(batch, samples // reduction, 1)`` logits.
 
     Every part is set here (not inherited from the model's defaults), so the architecture of a
-    saved run stays the one this case trains: a multi-scopic backbone with its filter counts
-    divided by ``width_divisor``, one bidirectional LSTM layer, no attention, a 32-unit head."""
+    saved run stays the one this case trains: for ``multi_scopic_lstm`` a multi-scopic backbone
+    with its filter counts divided by ``width_divisor``, one bidirectional LSTM layer, no
+    attention, a 32-unit head; for ``strided_cnn`` that backbone, no RNN, no attention and a
+    single linear head."""
     from copy import deepcopy
 
     from ecg_models import (
@@ -255,6 +267,15 @@ def build_model(cfg: ModelSettings, fs: float) -> Any:
     )
 
     config = deepcopy(ECG_SEQ_LAB_NET_CONFIG)
+    if cfg.arch == "strided_cnn":
+        config.cnn.add("strided_cnn_qrs", get_backbone_config("strided_cnn"), base="strided_cnn")
+        config.cnn.name = "strided_cnn_qrs"
+        config.rnn = RNNConfig(name="none")
+        config.attn = AttentionConfig(name="none")
+        config.head = HeadConfig(hidden_sizes=[], dropout=0.1)
+        config.recover_length = False
+        config.fs = fs
+        return ECG_SEQ_LAB_NET(["qrs"], 1, config)
     backbone = get_backbone_config("multi_scopic")
     backbone.filters = [[max(4, f // cfg.width_divisor) for f in row] for row in backbone.filters]
     config.cnn.add("multi_scopic_qrs", backbone)
@@ -375,6 +396,11 @@ class CPSC2019Case(Case[CPSC2019Settings]):
                     recs, s.data.pool_windows, round(s.data.window_s * s.data.fs), s.data.fs,
                     s.data.qrs_half_width_s, reduction, s.seed,
                 )  # fmt: skip
+                if s.data.abnormal_weight > 0:
+                    from ecg_benchmarks.cases._cpsc2019_sampling import abnormal_weights
+
+                    sources = [r.source for r in pool.recs]
+                    pool.p = abnormal_weights(sources, pool.p, root, s.data.abnormal_weight)
                 parts.append(pool)
         if not parts:
             raise BenchmarkError("no training windows: data.cpsc_repeat and the pool are both 0")
