@@ -8,8 +8,14 @@ Every method of ``ecg_signal.rpeaks.list_methods()`` runs on the same inputs:
 * speed: samples per second on mitdb 100 on ONE pinned core (best of ``--repeats`` for methods
   that take under a second, one run otherwise), and its ratio to ``ecgsuite``;
 * the pretrained network detector of ecg-models (``load_pretrained("qrs")``, row
-  ``pretrained-qrs``; skip with ``--no-pretrained``): it was trained on 30 of the 40 CPSC2019
-  sample records (the cpsc2019 case's split), so its CPSC2019 column is not a held-out score.
+  ``pretrained-qrs``; skip with ``--no-pretrained``; ``--checkpoint`` runs another trained
+  model, e.g. a cpsc2019 run's ``checkpoints/model.safetensors``, with the shipped detector
+  settings): it was trained on 30 of the 40 CPSC2019 sample records (the cpsc2019 case's split),
+  so its CPSC2019 column is not a held-out score, and one thread (``torch.set_num_threads(1)``);
+* a Holter-length input (``--holter-hours``, default 24; 0 skips): record 100 repeated to that
+  length, timed once for the pretrained detector and ``ecgsuite`` (wall and CPU seconds,
+  samples/s, the growth of the peak resident memory over the input's size: exact for the
+  first run, a lower bound for the second).
 
 neurokit2 (its default ``neurokit`` method and ``pantompkins1985``) runs in a subprocess with
 ``--peer-python`` (default ``.venv-peer/bin/python`` when it exists) on the same arrays, saved
@@ -138,6 +144,52 @@ def _peer(
         return result
 
 
+def _pretrained(checkpoint: str | None) -> Any:
+    """The shipped detector (one torch thread), or its settings around ``checkpoint``."""
+    import torch
+
+    from ecg_models.pretrained import load_pretrained
+
+    torch.set_num_threads(1)
+    det = load_pretrained("qrs")
+    if checkpoint:
+        from ecg_models.models._base import TaskModel
+        from ecg_models.pretrained._registry import list_pretrained
+        from ecg_models.pretrained.qrs import QRSDetector
+
+        info = next(i for i in list_pretrained() if i.name == "qrs")
+        det = QRSDetector(TaskModel.from_checkpoint(checkpoint), **dict(info.config))
+    return det
+
+
+def _holter(x: np.ndarray, hours: float, det: Any) -> dict[str, Any]:
+    """Time ``ecgsuite`` and ``det`` once on ``x`` (360 Hz) repeated to ``hours``."""
+    import resource
+
+    reps = max(1, round(hours * 3600 * 360 / x.size))
+    long = np.tile(x, reps)
+    out: dict[str, Any] = {"samples": long.size, "hours": long.size / 360 / 3600}
+    runs: list[tuple[str, Callable[[], Any]]] = []
+    if det is not None:
+        det(x[:36000], 360.0)  # warm-up outside the timing
+        runs.append(("pretrained-qrs", lambda: det(long, 360.0)))
+    runs.append(("ecgsuite", lambda: detect_rpeaks(long, 360.0, method="ecgsuite")))
+    print(f"\nHolter-length input: record 100 x {reps} = {out['hours']:.2f} h, {long.size} samples")
+    print("| method | seconds | CPU seconds | M samples/s | peak RSS growth over the input |")
+    print("|---|---|---|---|---|")
+    for k, (name, fn) in enumerate(runs):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0, c0 = time.perf_counter(), time.process_time()
+        peaks = fn()
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+        # the peak RSS only grows: the first run's growth is its own, later ones a lower bound
+        grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        mem = f"{grown:.0f} MB" if k == 0 else f">= {grown:.0f} MB"
+        out[name] = {"seconds": secs, "cpu_seconds": cpu, "peaks": int(len(peaks))}
+        print(f"| {name} | {secs:.2f} | {cpu:.2f} | {long.size / secs / 1e6:.2f} | {mem} |")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     default_peer = ROOT / ".venv-peer" / "bin" / "python"
@@ -148,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pin", action="store_true", help="do not pin the process to one core")
     p.add_argument("--json", help="also write the rows to this JSON file")
     p.add_argument("--no-pretrained", action="store_true", help="skip the pretrained network")
+    p.add_argument("--checkpoint", help="a TaskModel checkpoint to run as the pretrained detector")
+    p.add_argument("--holter-hours", type=float, default=24.0, help="0: no Holter-length timing")
     args = p.parse_args(argv)
     args.peer_python = require_peer(args.peer_python, script="rpeaks.py")
 
@@ -171,13 +225,9 @@ def main(argv: list[str] | None = None) -> int:
                 preds.append(np.zeros(0, dtype=np.int64))
         rows.append(_row(m, ref, pred, refs, preds, secs, x.size))
         print(f"done {m}", file=sys.stderr)
+    det: Any = None
     if not args.no_pretrained:
-        import torch
-
-        from ecg_models.pretrained import load_pretrained
-
-        torch.set_num_threads(1)
-        det = load_pretrained("qrs")
+        det = _pretrained(args.checkpoint)
         pred, secs = _timed(lambda: det(x, 360.0), 3)
         preds = [det(e, 500.0) for e in xs]
         rows.append(_row("pretrained-qrs", ref, pred, refs, preds, secs, x.size))
@@ -188,14 +238,20 @@ def main(argv: list[str] | None = None) -> int:
             pred = np.asarray(res["mitdb"], dtype=np.int64)
             rows.append(_row(name, ref, pred, refs, preds, res["seconds"], x.size))
     ours = next((r["msps"] for r in rows if r["method"] == "ecgsuite"), float("nan"))
-    print("| method | Se | PPV | F1@50ms | F1@150ms | CPSC2019 | M samples/s | speed vs ecgsuite |")
-    print("|---|---|---|---|---|---|---|---|")
+    nk2 = next((r["msps"] for r in rows if r["method"] == "nk2-neurokit"), float("nan"))
+    print(
+        "| method | Se | PPV | F1@50ms | F1@150ms | CPSC2019 | M samples/s | speed vs ecgsuite "
+        "| speed vs nk2-neurokit |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['method']} | {r['se'] * 100:.2f}% | {r['ppv'] * 100:.2f}% | "
             f"{r['f1_50'] * 100:.2f}% | {r['f1_150'] * 100:.2f}% | {r['cpsc2019']:.3f} | "
-            f"{r['msps']:.2f} | {r['msps'] / ours:.3f} |"
+            f"{r['msps']:.2f} | {r['msps'] / ours:.3f} | {r['msps'] / nk2:.3f} |"
         )
+    if args.holter_hours > 0:
+        rows.append({"holter": _holter(x, args.holter_hours, det)})
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     return 0
