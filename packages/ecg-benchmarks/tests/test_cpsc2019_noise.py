@@ -68,6 +68,33 @@ def test_each_kind_lives_in_its_band(kind: str, band: tuple[float, float]) -> No
         assert float(low / high) > 1.5
 
 
+def test_bursts_are_band_limited_and_come_in_bursts() -> None:
+    n = 5000
+    x = coloured_noise((8, n), FS, "bursts", torch.Generator().manual_seed(3))
+    spec = torch.fft.rfft(x, dim=-1).abs() ** 2
+    freqs = torch.fft.rfftfreq(n, d=1 / FS)
+    # 1-25 Hz times an envelope below 0.5 Hz squared (below 1 Hz): nothing above 26 Hz
+    assert float(spec[:, freqs > 26.0].sum() / spec.sum()) < 1e-12
+    # amplitude-modulated: heavier tails than Gaussian noise (kurtosis 3)
+    kurtosis = (x**4).mean(dim=-1) / (x**2).mean(dim=-1) ** 2
+    assert float(kurtosis.mean()) > 4.0
+    plain = coloured_noise((8, n), FS, "motion", torch.Generator().manual_seed(3))
+    assert float(((plain**4).mean(dim=-1) / (plain**2).mean(dim=-1) ** 2).mean()) < 3.5
+
+
+def test_only_the_chosen_kinds_are_mixed() -> None:
+    x = torch.zeros(4, 1, 2500, dtype=torch.float64)
+    x[..., ::50] = 1.0  # a comb (2 % of the samples at 1): pp = 1
+    y = add_noise_at_snr(x, FS, 1.0, 0.0, 0.0, torch.Generator().manual_seed(4), ("baseline",))
+    spec = torch.fft.rfft(y - x, dim=-1).abs() ** 2
+    freqs = torch.fft.rfftfreq(2500, d=1 / FS)
+    assert float(spec[..., freqs > 1.0].sum() / spec.sum()) < 1e-12
+    with pytest.raises(ValueError, match="kinds must be a non-empty subset"):
+        add_noise_at_snr(x, FS, 1.0, 0.0, 0.0, None, ("hum",))
+    with pytest.raises(ValueError, match="augment.noise_kinds"):
+        AugmentSettings(noise_kinds=[])
+
+
 def test_bad_input_is_refused() -> None:
     with pytest.raises(ValueError, match="noise kind must be one of"):
         coloured_noise((1, 100), FS, "hum")

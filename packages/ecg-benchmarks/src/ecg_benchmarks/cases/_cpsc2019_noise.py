@@ -6,9 +6,12 @@ frequency domain (every kind has unit variance before mixing):
 * ``motion``: electrode motion, a ``1 / f`` power spectrum between 0.5 and 20 Hz (it overlaps
   the QRS band, which is why it is the hardest kind for QRS detectors);
 * ``muscle``: electromyographic noise, a flat spectrum from 5 Hz to the Nyquist rate;
-* ``baseline``: baseline wander, a flat spectrum from 0.05 to 1 Hz.
+* ``baseline``: baseline wander, a flat spectrum from 0.05 to 1 Hz;
+* ``bursts``: non-stationary electrode noise, a flat spectrum from 1 to 25 Hz whose amplitude is
+  modulated by a random slow envelope (the square of a Gaussian process below 0.5 Hz), so it
+  comes in QRS-like bursts.
 
-Each augmented window gets a random mix of the three (independent weights, normalised so that
+Each augmented window gets a random mix of the chosen kinds (independent weights, normalised so that
 the mix keeps unit variance) scaled to an SNR drawn uniformly in ``[snr_low_db, snr_high_db]``.
 The signal power follows the convention of WFDB's ``nst`` (which made the MIT-BIH Noise Stress
 Test records): ``S = pp**2 / 8`` for a QRS peak-to-peak amplitude ``pp`` (the power of a sine of
@@ -26,7 +29,7 @@ import torch
 
 __all__ = ["NOISE_KINDS", "add_noise_at_snr", "coloured_noise", "signal_power"]
 
-NOISE_KINDS = ("motion", "muscle", "baseline")
+NOISE_KINDS = ("motion", "muscle", "baseline", "bursts")
 
 
 def _shape(kind: str, freqs: torch.Tensor, fs: float) -> torch.Tensor:
@@ -38,7 +41,24 @@ def _shape(kind: str, freqs: torch.Tensor, fs: float) -> torch.Tensor:
         return ((freqs >= 5.0) & (freqs <= fs / 2)).to(freqs.dtype)
     if kind == "baseline":
         return ((freqs >= 0.05) & (freqs <= 1.0)).to(freqs.dtype)
+    if kind == "bursts":
+        return ((freqs >= 1.0) & (freqs <= 25.0)).to(freqs.dtype)
+    if kind == "envelope":
+        return (freqs <= 0.5).to(freqs.dtype)
     raise ValueError(f"noise kind must be one of {NOISE_KINDS}, got {kind!r}")
+
+
+def _shaped(
+    shape: tuple[int, ...], fs: float, kind: str, generator: torch.Generator | None
+) -> torch.Tensor:
+    """White Gaussian noise filtered by the amplitude spectrum of ``kind``, unit variance."""
+    n = int(shape[-1])
+    white = torch.randn(shape, generator=generator, dtype=torch.float64)
+    freqs = torch.fft.rfftfreq(n, d=1.0 / fs, dtype=torch.float64)
+    out = torch.fft.irfft(torch.fft.rfft(white, dim=-1) * _shape(kind, freqs, fs), n=n, dim=-1)
+    out = out - out.mean(dim=-1, keepdim=True)
+    unit: torch.Tensor = out / out.std(dim=-1, keepdim=True, correction=0).clamp(min=1e-12)
+    return unit
 
 
 def coloured_noise(
@@ -54,10 +74,11 @@ def coloured_noise(
     n = int(shape[-1])
     if n < 8:
         raise ValueError(f"noise needs at least 8 samples, got {n}")
-    white = torch.randn(shape, generator=generator, dtype=torch.float64)
-    spec = torch.fft.rfft(white, dim=-1)
-    freqs = torch.fft.rfftfreq(n, d=1.0 / fs, dtype=torch.float64)
-    out = torch.fft.irfft(spec * _shape(kind, freqs, float(fs)), n=n, dim=-1)
+    if kind not in NOISE_KINDS:
+        raise ValueError(f"noise kind must be one of {NOISE_KINDS}, got {kind!r}")
+    out = _shaped(shape, fs, kind, generator)
+    if kind == "bursts":
+        out = out * _shaped(shape, fs, "envelope", generator) ** 2
     out = out - out.mean(dim=-1, keepdim=True)
     unit: torch.Tensor = out / out.std(dim=-1, keepdim=True, correction=0).clamp(min=1e-12)
     return unit
@@ -78,14 +99,18 @@ def add_noise_at_snr(
     snr_low_db: float,
     snr_high_db: float,
     generator: torch.Generator | None = None,
+    kinds: tuple[str, ...] = NOISE_KINDS[:3],
 ) -> torch.Tensor:
-    """``x`` ``(batch, leads, samples)`` with a random mix of :data:`NOISE_KINDS` added to each
+    """``x`` ``(batch, leads, samples)`` with a random mix of ``kinds`` added to each
     ECG with probability ``prob``, at an SNR drawn uniformly in ``[snr_low_db, snr_high_db]``
     (the same SNR for every lead of an ECG); a new tensor of ``x``'s dtype.
 
     Raises:
-        ValueError: ``x`` not 3-D, ``prob`` outside [0, 1] or ``snr_low_db > snr_high_db``.
+        ValueError: ``x`` not 3-D, ``prob`` outside [0, 1], ``snr_low_db > snr_high_db`` or
+            no or unknown ``kinds``.
     """
+    if not kinds or not set(kinds) <= set(NOISE_KINDS):
+        raise ValueError(f"kinds must be a non-empty subset of {NOISE_KINDS}, got {kinds}")
     if x.ndim != 3:
         raise ValueError(f"x must have shape (batch, leads, samples), got {tuple(x.shape)}")
     if not 0.0 <= prob <= 1.0:
@@ -95,12 +120,12 @@ def add_noise_at_snr(
     b = x.shape[0]
     chosen = torch.rand(b, generator=generator) < prob
     snr = snr_low_db + (snr_high_db - snr_low_db) * torch.rand(b, generator=generator)
-    weights = torch.rand((b, len(NOISE_KINDS)), generator=generator, dtype=torch.float64)
+    weights = torch.rand((b, len(kinds)), generator=generator, dtype=torch.float64)
     weights = weights / weights.sum(dim=1, keepdim=True)
     if not bool(chosen.any()):
         return x.clone()
     mix = torch.zeros(x.shape, dtype=torch.float64)
-    for k, kind in enumerate(NOISE_KINDS):
+    for k, kind in enumerate(kinds):
         mix += weights[:, k, None, None].sqrt() * coloured_noise(
             tuple(x.shape), fs, kind, generator
         )

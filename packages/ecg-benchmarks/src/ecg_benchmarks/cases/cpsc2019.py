@@ -177,6 +177,7 @@ class AugmentSettings:
             wander) at an SNR drawn in [noise_snr_low_db, noise_snr_high_db], added first.
         noise_snr_low_db: lowest SNR of the added noise (dB, WFDB nst's convention).
         noise_snr_high_db: highest SNR of the added noise (dB).
+        noise_kinds: the kinds mixed: motion, muscle, baseline, bursts.
     """
 
     baseline_wander: float = 0.5
@@ -186,6 +187,7 @@ class AugmentSettings:
     noise: float = 0.0
     noise_snr_low_db: float = -6.0
     noise_snr_high_db: float = 24.0
+    noise_kinds: list[str] = field(default_factory=lambda: ["motion", "muscle", "baseline"])
 
     def __post_init__(self) -> None:
         for key in ("baseline_wander", "flip", "artefacts", "artefact_kind_prob", "noise"):
@@ -195,6 +197,13 @@ class AugmentSettings:
             raise ValueError(
                 "augment.noise_snr_low_db <= augment.noise_snr_high_db must hold within "
                 f"[-30, 60] dB, got {self.noise_snr_low_db} and {self.noise_snr_high_db}"
+            )
+        from ecg_benchmarks.cases._cpsc2019_noise import NOISE_KINDS
+
+        if not self.noise_kinds or not set(self.noise_kinds) <= set(NOISE_KINDS):
+            raise ValueError(
+                f"augment.noise_kinds must be a non-empty subset of {list(NOISE_KINDS)}, "
+                f"got {self.noise_kinds}"
             )
 
 
@@ -464,8 +473,9 @@ class CPSC2019Case(Case[CPSC2019Settings]):
 
             gen = torch.Generator().manual_seed((base * 31) % 2**62)
             x = add_noise_at_snr(
-                x, s.data.fs, a.noise, a.noise_snr_low_db, a.noise_snr_high_db, gen
-            )
+                x, s.data.fs, a.noise, a.noise_snr_low_db, a.noise_snr_high_db, gen,
+                tuple(a.noise_kinds),
+            )  # fmt: skip
         aug.train()
         out: torch.Tensor = aug(x)[0]
         return out
