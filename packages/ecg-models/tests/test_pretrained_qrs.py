@@ -46,6 +46,10 @@ def test_same_errors_as_detect_rpeaks(det: QRSDetector) -> None:
         det(_ecg(10, 250), "250")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"\(leads, samples\)"):
         det.batch(_ecg(10, 250), 250.0)
+    with pytest.raises(ValueError, match=r"\(leads, samples\), got shape \(1, 2, 2500\)"):
+        det.batch(_ecg(10, 250).reshape(1, 2, 1250).repeat(2, axis=2), 250.0)
+    with pytest.raises(ValueError, match="no finite sample"):
+        det(np.full(1000, np.inf), 250.0)
 
 
 def test_output_contract_rates_and_padding(det: QRSDetector) -> None:
@@ -75,6 +79,7 @@ def test_nan_stretches_are_skipped_not_propagated(det: QRSDetector) -> None:
     x = _ecg(30.0, 250.0)
     y = x.copy()
     y[2500:3750] = np.nan  # 10 s .. 15 s
+    y[3000] = np.inf  # inf counts as missing too
     got = det(y, 250.0)
     assert not np.any((got >= 2500) & (got < 3750))
     want = np.concatenate([det(x[:2500], 250.0), det(x[3750:], 250.0) + 3750])
