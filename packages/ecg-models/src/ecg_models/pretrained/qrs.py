@@ -127,6 +127,9 @@ def _finite_runs(ok: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
 class QRSDetector:
     """R-peak detector around a trained single-class ``ECG_SEQ_LAB_NET``.
 
+    A network with a strided-CNN backbone, no RNN or attention and a single linear head runs
+    as a folded copy made here (see :func:`_fast_logits`): build the detector after training.
+
     Args:
         model: the network (``(batch, 1, samples)`` at ``fs`` -> per-step QRS logits).
         fs: the network's input rate in Hz.
