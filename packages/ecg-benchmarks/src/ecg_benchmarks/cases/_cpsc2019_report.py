@@ -1,14 +1,17 @@
-"""cpsc2019 case: export of a run as the pretrained QRS detector, and the examples figure."""
+"""cpsc2019 case: export of a run as the pretrained QRS detector, the examples figure and the
+NSTDB scoring."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from ecg_benchmarks.report import add_figure
 from ecg_benchmarks.runs import RunDir
@@ -16,7 +19,7 @@ from ecg_benchmarks.runs import RunDir
 if TYPE_CHECKING:
     from ecg_benchmarks.cases.cpsc2019 import CPSC2019Settings, IntArray, TestRecord
 
-__all__ = ["export_pretrained", "git_commit", "plot_examples"]
+__all__ = ["export_pretrained", "git_commit", "plot_examples", "score_nstdb"]
 
 
 def git_commit() -> str:
@@ -104,3 +107,36 @@ def plot_examples(run: RunDir, recs: list[TestRecord], preds: list[IntArray]) ->
         add_figure(run, "examples.png", "Held-out records: reference and predicted R peaks"), dpi=90
     )
     plt.close(fig)
+
+
+def score_nstdb(
+    detect: Callable[[npt.NDArray[np.float64], float], tuple[IntArray, IntArray, IntArray]],
+) -> dict[str, Any] | None:
+    """F1 per NSTDB record of the sample data (lead 0, 150 ms, from minute 5) for the network,
+    hybrid and classic R peaks that ``detect(signal, fs)`` returns, and overall (pooled beats);
+    None without NSTDB. NSTDB is a test set: this only scores."""
+    from ecg_benchmarks.cases._qrs import gross_f1, score_long_record
+    from ecg_benchmarks.paths import sample_data_dir
+
+    path = sample_data_dir("nstdb")
+    if path is None or not path.is_dir():
+        return None
+    from ecg_data import NSTDB
+
+    reader = NSTDB(path)
+    out: dict[str, Any] = {}
+    rows: dict[str, list[dict[str, float]]] = {"network": [], "hybrid": [], "classic": []}
+    for rec in reader.all_records:
+        sig = reader.load_data(rec, leads=[0])[0].astype(np.float64)
+        ann = reader.load_ann(rec)
+        fs = float(ann.fs)
+        ref = np.asarray(ann.beat_samples, dtype=np.int64)
+        got = dict(zip(rows, detect(sig, fs), strict=True))
+        scored = {k: score_long_record(ref, p, fs) for k, p in got.items()}
+        snr = reader.snr_db(rec)
+        out[rec] = {"snr_db": None if snr is None else float(snr)}
+        for k, row in scored.items():
+            out[rec][k] = row["f1"]
+            rows[k].append(row)
+    out["overall"] = {k: gross_f1(v) for k, v in rows.items()}
+    return out

@@ -556,7 +556,9 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             f"{scores['classic']:.4f} (ecg-signal's classic detector) on {len(recs)} records, "
             f"{sum(v['network'] == 1.0 for v in per_record.values())} perfect"
         )
-        nst = self._nstdb(s, det) if s.detect.nstdb else None
+        from ecg_benchmarks.cases._cpsc2019_report import score_nstdb
+
+        nst = score_nstdb(lambda sig, fs: self._three(s, det, sig, fs)) if s.detect.nstdb else None
         if nst is not None:
             metrics["nstdb"] = nst
             o = nst["overall"]
@@ -566,34 +568,6 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             )
         details = {"records": recs, "preds": preds["network"]}
         return Evaluation(metrics, summary, details)
-
-    def _nstdb(self, s: CPSC2019Settings, det: Any) -> dict[str, Any] | None:
-        """F1 per NSTDB record (lead 0, 150 ms, from minute 5) and overall (pooled beats)."""
-        from ecg_benchmarks.cases._qrs import gross_f1, score_long_record
-        from ecg_benchmarks.paths import sample_data_dir
-
-        path = sample_data_dir("nstdb")
-        if path is None or not path.is_dir():
-            return None
-        from ecg_data import NSTDB
-
-        reader = NSTDB(path)
-        out: dict[str, Any] = {}
-        rows: dict[str, list[dict[str, float]]] = {"network": [], "hybrid": [], "classic": []}
-        for rec in reader.all_records:
-            sig = reader.load_data(rec, leads=[0])[0].astype(np.float64)
-            ann = reader.load_ann(rec)
-            fs = float(ann.fs)
-            ref = np.asarray(ann.beat_samples, dtype=np.int64)
-            got = dict(zip(rows, self._three(s, det, sig, fs), strict=True))
-            scored = {k: score_long_record(ref, p, fs) for k, p in got.items()}
-            snr = reader.snr_db(rec)
-            out[rec] = {"snr_db": None if snr is None else float(snr)}
-            for k, row in scored.items():
-                out[rec][k] = row["f1"]
-                rows[k].append(row)
-        out["overall"] = {k: gross_f1(v) for k, v in rows.items()}
-        return out
 
     def predict_record(self, s: CPSC2019Settings, model: Any, record: Record) -> Prediction:
         det = self.detector(s, model)
