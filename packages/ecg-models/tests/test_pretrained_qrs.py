@@ -170,3 +170,26 @@ def test_pretrained_chunked_equals_unchunked_on_mitdb_100(sample_data) -> None: 
     ann = wfdb.rdann(rec, "atr", sampto=360 * 300)
     ref = np.array([s for s, c in zip(ann.sample, ann.symbol, strict=True) if c in "NAV"])
     assert compare(ref, whole, 360.0, 0.15).f1 > 0.97
+
+
+def test_memory_of_a_long_recording_is_bounded() -> None:
+    import tracemalloc
+
+    torch.manual_seed(0)
+    model = ECG_SEQ_LAB_NET(["qrs"], 1, fs=250.0, recover_length=False, cnn={"name": "strided_cnn"},
+                            rnn={"name": "none"}, attn={"name": "none"},
+                            head={"hidden_sizes": [], "dropout": 0.0})  # fmt: skip
+    x = _ecg(3 * 3600.0, 360.0)  # 3 h at 360 Hz: 3.9 M samples, 31 MB of float64
+    peaks = {}
+    used = {}
+    for chunk_s in (600.0, 1e9):
+        det = QRSDetector(model, fs=250.0, threshold=0.5, refine_ms=40.0, chunk_s=chunk_s)
+        det(x[:36000], 360.0)
+        tracemalloc.start()
+        peaks[chunk_s] = det(x, 360.0)
+        used[chunk_s] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    # chunked: the float32 network input (2.7 M samples, 10.3 MB), the finite mask (3.7 MB),
+    # one chunk's temporaries and the per-step output; unchunked: several float64 copies
+    assert used[600.0] < 40.0 < used[1e9], used  # measured 25.5 and 86 MB
+    np.testing.assert_array_equal(peaks[600.0], peaks[1e9])
