@@ -110,6 +110,14 @@ def test_delineation_scores_hand_derived() -> None:
     res3 = delineation_scores([true3], [pred3], fs)
     assert res3["qrs_onset_tp"] == 1 and res3["qrs_onset_fp"] == 0 and res3["qrs_onset_fn"] == 0
     assert res3["qrs_offset_tp"] == 2
+    # ... nor is one just after the cut (inside the annotated QRS, within 150 ms of the
+    # unannotated onset); an extra QRS 160 ms after the cut still is
+    pred4 = _mask(400, [(100, 110, 1), (133, 140, 2), (170, 200, 3), (300, 310, 2)])
+    res4 = delineation_scores([true3], [pred4], fs)
+    assert res4["qrs_onset_tp"] == 1 and res4["qrs_onset_fp"] == 0 and res4["qrs_onset_fn"] == 0
+    pred5 = _mask(400, [(100, 110, 1), (130, 140, 2), (146, 150, 2), (170, 200, 3), (300, 310, 2)])
+    res5 = delineation_scores([true3], [pred5], fs)
+    assert res5["qrs_onset_fp"] == 1 and res5["qrs_onset_tp"] == 1
 
 
 def test_bad_data_folders(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -70,5 +70,8 @@ def test_qtdb_run_on_one_record(
     assert metrics["n_reference_marks"]["T offset"] == 30
     table = (out / "qtdb_table.md").read_text()
     assert "| QRS onset | ours |" in table
+    # the network given the scored lead alone (the input neurokit2 gets) is a row too
+    assert set(metrics["tables"]["ours, lead alone"]) == set(BOUNDARIES)
+    assert "| QRS onset | ours, lead alone |" in table
     if peer:
         assert "neurokit2 dwt" in metrics["tables"]

@@ -196,37 +196,53 @@ def check_ludb_folder(path: Path) -> str | None:
 # ---------------------------------------------------------------- scoring
 
 
-def _reference(mask: npt.NDArray[np.int64]) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
-    """Reference onsets/offsets of a mask: a boundary next to an unknown sample is not one."""
+def _reference(
+    mask: npt.NDArray[np.int64],
+) -> tuple[
+    dict[str, dict[str, npt.NDArray[np.int64]]], dict[str, dict[str, npt.NDArray[np.int64]]]
+]:
+    """Reference onsets/offsets of a mask, and the boundaries that are not references.
+
+    A boundary next to an unknown sample is the cut of an unannotated part (a wave whose onset
+    or offset LUDB does not give, the edges of the annotated span): it is returned in the
+    second mapping, not as a reference.
+    """
     from ecg_train.metrics.wave_delineation import mask_to_waves
 
     waves = mask_to_waves(mask, CLASS_MAP)
+    cuts: dict[str, dict[str, npt.NDArray[np.int64]]] = {}
     n = mask.size
-    for d in waves.values():
+    for w, d in waves.items():
         on, off = d["onset"], d["offset"]
-        d["onset"] = on[(on == 0) | (mask[np.maximum(on - 1, 0)] != UNKNOWN)]
-        d["offset"] = off[(off == n - 1) | (mask[np.minimum(off + 1, n - 1)] != UNKNOWN)]
-    return waves
+        on_ok = (on == 0) | (mask[np.maximum(on - 1, 0)] != UNKNOWN)
+        off_ok = (off == n - 1) | (mask[np.minimum(off + 1, n - 1)] != UNKNOWN)
+        cuts[w] = {"onset": on[~on_ok], "offset": off[~off_ok]}
+        d["onset"], d["offset"] = on[on_ok], off[off_ok]
+    return waves, cuts
+
+
+def _near(v: npt.NDArray[np.int64], r: npt.NDArray[np.int64], tol: float) -> npt.NDArray[np.bool_]:
+    if not (r.size and v.size):
+        return np.zeros(v.size, dtype=bool)
+    return np.asarray(np.abs(v[:, None] - r[None, :]).min(axis=1) <= tol)
 
 
 def _drop_unannotated(
     pred: dict[str, dict[str, npt.NDArray[np.int64]]],
     ref: dict[str, dict[str, npt.NDArray[np.int64]]],
+    cuts: dict[str, dict[str, npt.NDArray[np.int64]]],
     mask: npt.NDArray[np.int64],
     tol: float,
 ) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
-    """Predicted boundaries in unannotated samples are kept only near a reference boundary."""
+    """Predicted boundaries in unannotated samples, or within the tolerance of a boundary LUDB
+    does not annotate, are kept only when they lie within the tolerance of a reference."""
     out: dict[str, dict[str, npt.NDArray[np.int64]]] = {}
     for w, d in pred.items():
         out[w] = {}
         for b, v in d.items():
-            r = ref[w][b]
-            near = (
-                np.abs(v[:, None] - r[None, :]).min(axis=1) <= tol
-                if r.size and v.size
-                else np.zeros(v.size, dtype=bool)
-            )
-            out[w][b] = v[(mask[v] != UNKNOWN) | near]
+            near = _near(v, ref[w][b], tol)
+            unknown = (mask[v] == UNKNOWN) | _near(v, cuts[w][b], tol)
+            out[w][b] = v[~unknown | near]
     return out
 
 
@@ -240,8 +256,8 @@ def delineation_scores(
     annotated in ``true_masks``).
 
     A reference boundary next to a ``-1`` sample is not counted (it is the cut of an unannotated
-    part); a predicted boundary inside ``-1`` samples is counted only when it lies within the
-    tolerance of a reference boundary. Returns the metrics of :class:`WaveDelineationMetrics`
+    part); a predicted boundary inside ``-1`` samples, or within the tolerance of such a cut, is
+    counted only when it lies within the tolerance of a reference boundary. Returns the metrics of :class:`WaveDelineationMetrics`
     plus ``mean_boundary_f1``, the mean F1 of the six boundaries, listed first.
     """
     from ecg_train.metrics.wave_delineation import WaveDelineationMetrics, mask_to_waves
@@ -250,9 +266,9 @@ def delineation_scores(
     refs, preds = [], []
     for t, p in zip(true_masks, pred_masks, strict=True):
         t = np.asarray(t, dtype=np.int64)
-        ref = _reference(t)
+        ref, cuts = _reference(t)
         refs.append(ref)
-        preds.append(_drop_unannotated(mask_to_waves(np.asarray(p), CLASS_MAP), ref, t, tol))
+        preds.append(_drop_unannotated(mask_to_waves(np.asarray(p), CLASS_MAP), ref, cuts, t, tol))
     res = WaveDelineationMetrics(fs=fs, tolerance_ms=tolerance_ms).compute(refs, preds)
     f1s = [v for k, v in res.items() if k.endswith("_f1")]
     return {"mean_boundary_f1": float(np.mean(f1s)), **res}
@@ -390,7 +406,8 @@ class LUDBBenchmark(Case[LUDBSettings]):
             raise BenchmarkError(f"cannot build the LUDB dataset from {path}: {exc}") from exc
 
     def load_data(self, s: LUDBSettings, source: DataSource) -> CaseData:
-        assert source.path is not None
+        if source.path is None:
+            raise BenchmarkError("ludb needs the LUDB records (--data-dir)")
         train = self._dataset(s, source.path, True)
         held = self._dataset(s, source.path, False)
         cap = s.train.max_records
@@ -422,7 +439,8 @@ class LUDBBenchmark(Case[LUDBSettings]):
         )
 
     def eval_data(self, s: LUDBSettings, source: DataSource) -> Any:
-        assert source.path is not None
+        if source.path is None:
+            raise BenchmarkError("ludb needs a LUDB folder (--data-dir)")
         parts = [self._dataset(s, source.path, t) for t in (True, False)]
         for p in parts:
             p.training = False  # no augmentation

@@ -57,6 +57,8 @@ NEUROKIT_KEYS: dict[str, str] = {
     "T offset": "ECG_T_Offsets",
 }
 _RUN_GAP_S = 1.2
+#: Table of the network given the scored lead alone.
+SINGLE = "ours, lead alone"
 Marks = dict[str, npt.NDArray[np.int64]]
 
 
@@ -76,6 +78,8 @@ class QTDBSettings(BenchmarkSettings):
             neurokit2 columns are left out).
         methods: neurokit2 delineation methods.
         max_records: score only this many records (0: all).
+        single_lead: also score the network given the scored lead alone (no context lead), the
+            input neurokit2 gets.
     """
 
     epochs: int = 1
@@ -87,6 +91,7 @@ class QTDBSettings(BenchmarkSettings):
     peer_python: str = ""
     methods: list[str] = field(default_factory=lambda: ["dwt", "peak"])
     max_records: int = 0
+    single_lead: bool = True
 
     def validate(self) -> None:
         if self.lead not in (0, 1):
@@ -279,14 +284,25 @@ class QTDBBenchmark(Benchmark):
             mine: dict[str, dict[str, list[npt.NDArray[np.int64]]]] = {
                 rec: {label: [] for label in BOUNDARIES} for rec in used
             }
+            alone: dict[str, dict[str, list[npt.NDArray[np.int64]]]] = {
+                rec: {label: [] for label in BOUNDARIES} for rec in used
+            }
             for rec, lo, sig in pieces:
                 for label, v in _ours_marks(d.batch(sig, fs)[s.lead], lo).items():
                     mine[rec][label].append(v)
+                if s.single_lead:
+                    for label, v in _ours_marks(d(sig[s.lead], fs), lo).items():
+                        alone[rec][label].append(v)
             if options.progress:
                 print(f"qtdb: {len(used)} records delineated by the network", flush=True)
             ours = [{k: np.concatenate(v) for k, v in mine[rec].items()} for rec in used]
             nk = _finish_neurokit(peer, job) if job is not None else {}
         tables = {"ours": score_boundaries(refs, ours, fs, s.tolerance_ms)}
+        if s.single_lead:
+            ours1: list[Marks | None] = [
+                {k: np.concatenate(v) for k, v in alone[rec].items()} for rec in used
+            ]
+            tables[SINGLE] = score_boundaries(refs, ours1, fs, s.tolerance_ms)
         if peer:
             for method in s.methods:
                 preds: list[Marks | None] = []
@@ -302,6 +318,7 @@ class QTDBBenchmark(Benchmark):
                 tables[f"neurokit2 {method}"] = score_boundaries(refs, preds, fs, s.tolerance_ms)
         (run.path / "qtdb_table.md").write_text(_markdown(tables), encoding="utf-8")
         better = _ours_better(tables)
+        better1 = _ours_better(tables, SINGLE) if s.single_lead else None
         f1 = tables["ours"]
         summary = (
             f"qtdb: ours F1 P on {f1['P onset']['f1']:.3f}, QRS on {f1['QRS onset']['f1']:.3f}, "
@@ -309,6 +326,7 @@ class QTDBBenchmark(Benchmark):
             f"{s.lead}, tolerance {s.tolerance_ms:g} ms)"
             + (
                 f"; better than neurokit2 on {better[0]} of {better[1]} boundary comparisons"
+                + (f" ({better1[0]} of {better1[1]} on the lead alone)" if better1 else "")
                 if peer
                 else ""
             )
@@ -322,13 +340,16 @@ class QTDBBenchmark(Benchmark):
         }
 
 
-def _ours_better(tables: dict[str, dict[str, dict[str, float]]]) -> tuple[int, int]:
-    """(wins, comparisons): ours wins a boundary against a method when its F1 is higher, or equal
-    with a smaller |mean| + SD error; a boundary the method does not give is a win."""
+def _ours_better(
+    tables: dict[str, dict[str, dict[str, float]]], mine: str = "ours"
+) -> tuple[int, int]:
+    """(wins, comparisons) of the network's table ``mine`` against each neurokit2 method: it
+    wins a boundary when its F1 is higher, or equal with a smaller |mean| + SD error; a boundary
+    the method does not give is a win."""
     wins = total = 0
-    ours = tables["ours"]
+    ours = tables[mine]
     for name, table in tables.items():
-        if name == "ours":
+        if not name.startswith("neurokit2"):
             continue
         for label, row in table.items():
             total += 1
