@@ -26,9 +26,11 @@ def _marks(**kw: list[int]) -> dict[str, np.ndarray]:
 
 def test_score_boundaries_hand_derived() -> None:
     fs = 250.0  # 150 ms = 37.5 samples
-    ref = _marks(**{"QRS_onset": [1000, 1200], "T_offset": [1100]})
+    # two annotated beats (QRS peaks 1010 and 1210); the beat at about 1500 was skipped
+    ref = _marks(**{"QRS_onset": [1000, 1200], "T_offset": [1100], "beats": [1010, 1210]})
     pred = {
-        "QRS onset": np.array([1005, 1150, 5000]),  # 20 ms off; 200 ms off (FP + FN); far off
+        # 20 ms off; 200 ms off (FP + FN); the skipped beat's QRS (ignored); far off (ignored)
+        "QRS onset": np.array([1005, 1150, 1495, 5000]),
         "T offset": np.array([1090]),
     }
     res = score_boundaries([ref], [pred], fs)
@@ -39,6 +41,15 @@ def test_score_boundaries_hand_derived() -> None:
     assert t["f1"] == pytest.approx(1.0) and t["mean_error_ms"] == pytest.approx(-40.0)
     # a boundary the method does not give is not available, not zero
     assert math.isnan(res["P onset"]["f1"]) and res["P onset"]["n_ref"] == 0
+    # a P wave before an annotated beat without an annotated P is a false positive; one in the
+    # 0.5 s before the skipped beat's QRS is not scored
+    res2 = score_boundaries([ref], [{"P onset": np.array([1150, 1400])}], fs)
+    assert res2["P onset"]["ppv"] == 0.0 and res2["P onset"]["n_ref"] == 0
+    p_ref = dict(ref, **{"P onset": np.array([1160])})
+    res3 = score_boundaries([p_ref], [{"P onset": np.array([1150, 1400])}], fs)
+    assert res3["P onset"]["ppv"] == pytest.approx(1.0) and res3["P onset"]["f1"] == 1.0
+    with pytest.raises(ValueError, match="beats"):
+        score_boundaries([_marks()], [None], fs)
 
 
 @pytest.mark.data

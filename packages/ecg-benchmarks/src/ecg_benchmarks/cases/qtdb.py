@@ -13,8 +13,9 @@ delineator: evaluation on standard databases", IEEE TBME 51(4), 2004): per bound
 peak, offset; QRS onset, offset; T peak, offset) sensitivity, positive predictivity and the mean
 and SD of the error (ms) of the matched marks, a mark matching a reference within 150 ms
 (one-to-one, :class:`ecg_train.metrics.wave_delineation.WaveDelineationMetrics`). Only the
-annotated beats are scored: a detection counts when it lies within 150 ms of a run of annotated
-beats (marks less than 1.2 s apart), as QTDB annotates 30 to 100 selected beats per record.
+annotated beats are scored (QTDB annotates 30 to 100 selected beats per record, skipping some
+inside a run): a detection counts when it lies in the window of its wave around the QRS peak of
+an annotated beat (:data:`WINDOWS_S`), the same windows for every method.
 """
 
 from __future__ import annotations
@@ -57,6 +58,13 @@ NEUROKIT_KEYS: dict[str, str] = {
     "T offset": "ECG_T_Offsets",
 }
 _RUN_GAP_S = 1.2
+#: Where a wave's marks of an annotated beat lie, s from its QRS peak: a detection outside the
+#: window of its wave around every annotated beat belongs to a beat the annotator skipped.
+WINDOWS_S: dict[str, tuple[float, float]] = {
+    "p": (-0.5, 0.0),
+    "qrs": (-0.25, 0.25),
+    "t": (0.0, 0.7),
+}
 #: Table of the network given the scored lead alone.
 SINGLE = "ours, lead alone"
 Marks = dict[str, npt.NDArray[np.int64]]
@@ -110,17 +118,29 @@ class QTDBSettings(BenchmarkSettings):
 
 
 def _reference(waves: Any) -> Marks:
-    """The scored reference marks of one record (a boundary annotated -1 is left out)."""
+    """The scored reference marks of one record (a boundary annotated -1 is left out), and under
+    ``"beats"`` the annotated beats (their QRS peak, else the middle of the annotated QRS)."""
     names = {"p": "pwave", "qrs": "qrs", "t": "twave"}
     out: Marks = {}
     for label, (wave, mark) in BOUNDARIES.items():
         v = np.asarray(getattr(waves[names[wave]], mark), dtype=np.int64)
         out[label] = v[v >= 0]
+    q = waves["qrs"]
+    peak, on, off = (np.asarray(getattr(q, m), dtype=np.int64) for m in ("peak", "onset", "offset"))
+    mid = np.where((on >= 0) & (off >= 0), (on + off) // 2, np.maximum(on, off))
+    beats = np.where(peak >= 0, peak, mid)
+    out["beats"] = np.sort(beats[beats >= 0])
     return out
 
 
+def _beat_windows(beats: npt.NDArray[np.int64], wave: str, fs: float) -> list[tuple[float, float]]:
+    """The spans where the marks of ``wave`` of the annotated ``beats`` lie (:data:`WINDOWS_S`)."""
+    a, b = WINDOWS_S[wave]
+    return [(float(r) + a * fs, float(r) + b * fs) for r in beats]
+
+
 def _annotated_runs(ref: Marks, fs: float, tol: float) -> list[tuple[float, float]]:
-    marks = np.sort(np.concatenate(list(ref.values())))
+    marks = np.sort(np.concatenate([v for k, v in ref.items() if k != "beats"]))
     if marks.size == 0:
         return []
     cut = np.flatnonzero(np.diff(marks) > _RUN_GAP_S * fs)
@@ -152,7 +172,11 @@ def score_boundaries(
     """Sensitivity, PPV, F1 and error (mean, SD in ms) per boundary over records.
 
     Args:
-        refs: per record, boundary name (:data:`BOUNDARIES`) -> reference samples.
+        refs: per record, boundary name (:data:`BOUNDARIES`) -> reference samples, and
+            ``"beats"``: the annotated beats (QRS peaks). A detection is scored only inside the
+            window of its wave (:data:`WINDOWS_S`) around an annotated beat, so that the beats
+            the annotator skipped count for nothing, as in the beat-by-beat evaluation of
+            Martínez et al. 2004.
         preds: per record, boundary name -> detected samples; a missing name (or None) means
             the method does not give that boundary (scored as not available).
         fs: sampling rate in Hz; tolerance_ms: the matching tolerance.
@@ -163,19 +187,20 @@ def score_boundaries(
     """
     from ecg_train.metrics.wave_delineation import WaveDelineationMetrics
 
-    tol = tolerance_ms * fs / 1000.0
     keys = {label: label.lower().replace(" ", "_") for label in BOUNDARIES}
     metric = WaveDelineationMetrics(fs=fs, tolerance_ms=tolerance_ms, waves=tuple(keys.values()))
     r_in, p_in = [], []
     given = dict.fromkeys(BOUNDARIES, False)
     for ref, pred in zip(refs, preds, strict=True):
-        runs = _annotated_runs(ref, fs, tol)
+        if "beats" not in ref:
+            raise ValueError("each reference needs its annotated beats under 'beats'")
         rr, pp = {}, {}
         for label, key in keys.items():
             r = ref[label]
             p = None if pred is None else pred.get(label)
             given[label] |= p is not None
-            p = _inside(np.asarray(p if p is not None else [], dtype=np.int64), runs)
+            windows = _beat_windows(ref["beats"], BOUNDARIES[label][0], fs)
+            p = _inside(np.asarray(p if p is not None else [], dtype=np.int64), windows)
             rr[key] = {"onset": r, "offset": r[:0]}
             pp[key] = {"onset": p, "offset": p[:0]}
         r_in.append(rr)
