@@ -58,7 +58,7 @@ class ModelSettings:
         rnn_hidden: units per direction of the bidirectional LSTM.
     """
 
-    arch: str = "multi_scopic_lstm"
+    arch: str = "strided_cnn"
     width_divisor: int = 8
     rnn_hidden: int = 32
 
@@ -184,7 +184,7 @@ class AugmentSettings:
     flip: float = 0.5
     artefacts: float = 1.0
     artefact_kind_prob: float = 0.5
-    noise: float = 0.0
+    noise: float = 0.5
     noise_snr_low_db: float = -6.0
     noise_snr_high_db: float = 24.0
     noise_kinds: list[str] = field(default_factory=lambda: ["motion", "muscle", "baseline"])
