@@ -67,16 +67,22 @@ def test_smoke_run(
     argv += ["--set", "data.use_cache=false", *FAST]
     assert main(argv) == 0, capsys.readouterr().err
     metrics = check_run_files(out, "per_class.png", "confusion.png", "test_predictions.csv")  # type: ignore[operator]
-    # 20 % of each class held out: 3 + 2 + 2 + 2 (rounded); 10 % validation: 2 + 1 + 1 + 1
-    assert metrics["n_test"] == 9 and metrics["n_train"] == 40 - 9 - 5
+    # default split: fold 0 of 5, records dealt round-robin class after class (A 8, N 16, O 8,
+    # ~ 8 from offsets 0, 8, 24, 32): 2 + 3 + 2 + 1 test; validation 10 % of each class
+    # (rounded): 1 + 2 + 1 + 1
+    assert metrics["n_test"] == 8 and metrics["n_train"] == 40 - 8 - 5
+    assert metrics["split"] == "fold 0 of 5 (seed 0)"
+    head = json.loads((out / "checkpoints" / "rr_head.json").read_text())
+    assert head["n_fit"] == 5 and len(head["weight"]) == 4
     with open(out / "test_predictions.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == 9
+    assert len(rows) == 8
     score = cinc2017_score([r["reference"] for r in rows], [r["answer"] for r in rows])
     for key in ("f1_normal", "f1_af", "f1_other", "f1_noisy"):
         want = score[key]
         assert metrics[key] == (None if want != want else pytest.approx(want))
-    assert np.asarray(metrics["confusion"]).sum() == 9
+    assert np.asarray(metrics["confusion"]).sum() == 8
+    assert 0 <= metrics["network_f1"] <= 1 and "with the RR head" in metrics["summary"]
     assert "challenge F1" in metrics["summary"] and "held-out" in metrics["summary"]
     history = json.loads((out / "history.json").read_text())
     assert len(history) == 1 and "val_f1_af" in history[0]
@@ -110,7 +116,9 @@ def test_smoke_run(
     )
     card = json.loads(card_path.read_text())
     check_card(card, "cinc2017")
-    assert card["scores"][next(iter(card["scores"]))] == metrics["f1"] or metrics["f1"] is None
+    challenge = [v for k, v in card["scores"].items() if "challenge F1" in k]
+    assert challenge == [pytest.approx(metrics["f1"])]
+    assert len(card["config"]["rr_head"]["weight"]) == 4
     model = TaskModel.from_checkpoint(tmp_path / "cinc2017.safetensors")
     clf = AFClassifier(model, **card["config"])
     sig = scipy.io.loadmat(rec)["val"][0] / 1000.0
@@ -166,6 +174,7 @@ def test_shipped_classifier_is_the_case_model_on_real_records(sample_data: Path)
 
     from ecg_data import CINC2017Dataset
     from ecg_models.pretrained import list_pretrained, load_pretrained
+    from ecg_models.pretrained.cinc2017 import apply_rr_head, rr_features
 
     if "cinc2017" not in [m.name for m in list_pretrained()]:
         pytest.skip("the cinc2017 weights are not shipped in this checkout")
@@ -176,5 +185,24 @@ def test_shipped_classifier_is_the_case_model_on_real_records(sample_data: Path)
         with torch.no_grad():
             want = torch.softmax(clf.model(x[None]).float(), -1)[0].numpy()
         raw = ds.reader.load_data(ds.records[i])[0]
+        if clf.rr_head is not None:
+            want = apply_rr_head(clf.rr_head, want, rr_features(raw, 300.0))
         got = clf(raw, 300.0)
         np.testing.assert_allclose(list(got.values()), want, atol=2e-3)
+
+
+def test_record_features_are_cached_rr_features(tmp_path: Path) -> None:
+    from ecg_benchmarks.cases._cinc2017_head import record_features
+    from ecg_data.datasets.cinc2017 import CINC2017Dataset
+    from ecg_models.pretrained.cinc2017 import rr_features
+
+    db = write_cinc2017(tmp_path / "db")
+    cfg = {"db_dir": str(db), "fs": 100.0, "use_cache": True, "cache_dir": str(tmp_path / "c")}
+    ds = CINC2017Dataset(cfg, training=False)
+    recs = ds.records[:3]
+    got = record_features(ds, recs)
+    for k, rec in enumerate(recs):
+        raw = ds.reader.load_data(rec)[0]
+        np.testing.assert_allclose(got[k], rr_features(raw, 300.0), rtol=1e-6)
+    assert list((tmp_path / "c" / "datasets").iterdir())  # written to the cache
+    np.testing.assert_array_equal(record_features(ds, recs), got)

@@ -81,6 +81,17 @@ def plot_saliency(
     plt.close(fig)
 
 
+def _head_config(s: Any, run: RunDir) -> dict[str, Any]:
+    """``{"rr_head": ...}`` of a run with the RR head (its ``checkpoints/rr_head.json``), else {}."""
+    import json
+
+    if s.head.kind != "rr":
+        return {}
+    head = json.loads((run.checkpoints / "rr_head.json").read_text())
+    keys = ("features", "mean", "scale", "w1", "b1", "w2", "b2", "weight", "bias")
+    return {"rr_head": {k: head[k] for k in keys}}
+
+
 def export_pretrained(
     s: Any,
     run: RunDir,
@@ -112,13 +123,14 @@ def export_pretrained(
         "cinc2017",
         task="af_classification",
         summary=(
-            "AF classifier (N normal, A AF, O other rhythm, ~ noisy): ECG_CRNN on one lead of "
-            "any length at 100-2000 Hz"
+            "AF classifier (N normal, A AF, O other rhythm, ~ noisy): ECG_CRNN"
+            + (" with an RR-interval head" if s.head.kind == "rr" else "")
+            + " on one lead of any length at 100-2000 Hz"
         ),
         training_data=(
             f"CinC 2017 training records: {metrics['n_train']} of the 6,993 shared records "
             f"(stratified split, seed {s.seed}: {metrics['split']}); validation "
-            f"{metrics.get('n_val')} records (epoch selection), test {metrics['n_test']} never "
+            f"{metrics.get('n_val')} records (epoch selection, RR head fit), test {metrics['n_test']} never "
             "seen in training or selection"
         ),
         scores=scores,
@@ -138,6 +150,7 @@ def export_pretrained(
             "order": int(pre.order),
             "min_duration_s": MIN_DURATION_S,
             "window_s": 60.0,
+            **_head_config(s, run),
         },
         out_dir=out_dir,
     )

@@ -6,13 +6,19 @@ PhysioNet/Computing in Cardiology Challenge 2017", CinC 44, 2017: AliveCor recor
 organisers' (``score2017Challenge.m``, ecg-train's ``cinc2017_score``): the mean F1 of N, A
 and O; the F1 of ~ is reported but not averaged.
 
-ecg-data's ``CINC2017Dataset`` gives a stratified, seeded, record-disjoint split (test /
-validation / training, or k folds with ``data.n_folds``); records are resampled to
+ecg-data's ``CINC2017Dataset`` gives a stratified, seeded, record-disjoint split: by default
+fold ``data.fold`` (0) of ``data.n_folds`` (5) is the test part and 10 % of each class of the
+other folds the validation part (``data.n_folds=0``: plain test / validation fractions);
+records are resampled to
 ``data.fs``, band-passed and z-scored by ecg-signal, cached on disk and streamed through
 DataLoader workers. An ECG_CRNN (ecg-models) is trained on random crops of ``data.crop_s``
 seconds with ecg-train's class-weighted cross-entropy (or focal loss), the best epoch is
-chosen by the score on the validation records (whole records), and the held-out test records
-(whole records, never seen in training or selection) are scored. The report shows the
+chosen by the score on the validation records (whole records). The RR head (``head.kind``
+"rr") then combines the network's log-probabilities with those of a small network over the
+RR-interval features of the record (ecg-models' ``rr_features``: irregularity of the R-R
+intervals marks AF; fitted on the training records) in a multinomial logistic regression
+fitted on the validation records. The held-out test records (whole
+records, never seen in training or selection) are scored. The report shows the
 per-class F1, the confusion matrix and test records with their Grad-CAM saliency
 (ecg-models' ``grad_cam``).
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -31,6 +38,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
+from ecg_benchmarks.cases._cinc2017_head import HEAD_EPS, fit_rr_head, record_features
 from ecg_benchmarks.cases._cinc2017_report import CLASSES, plot_saliency
 from ecg_benchmarks.cases._common import TRAIN_AUGMENT, plot_confusion, plot_per_class
 from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
@@ -45,12 +53,15 @@ __all__ = [
     "CINC2017Benchmark",
     "CINC2017Settings",
     "CINC2017DataSettings",
+    "CINC2017HeadSettings",
     "CINC2017LossSettings",
     "check_cinc2017_folder",
 ]
 
 #: Shortest record classified, in s (a rhythm label needs a few beats; records are >= 9 s).
 MIN_DURATION_S = 2.0
+#: the RR head of a run, in its checkpoints folder
+HEAD_FILE = "rr_head.json"
 HINT = "download https://physionet.org/content/challenge-2017/1.0.0/ (training2017.zip)"
 
 
@@ -63,10 +74,12 @@ class CINC2017DataSettings:
         crop_s: length of a training item in s (random window of a longer record; shorter
             records are zero-padded).
         crop: training window: random (new each epoch), center or start.
-        test_ratio: fraction of each class held out for the test (no folds).
-        val_ratio: fraction of each class used for model selection.
-        n_folds: k-fold cross-validation (0: the plain split).
-        fold: the held-out fold (with ``n_folds``).
+        test_ratio: fraction of each class held out for the test (only with n_folds 0).
+        val_ratio: fraction of each class (of the folds not held out) used for model
+            selection and for fitting the RR head.
+        n_folds: folds of the stratified, seeded k-fold split (0: the plain split by
+            test_ratio / val_ratio).
+        fold: the held-out test fold (with ``n_folds``; the default run holds out fold 0).
         augment: random scaling, noise and baseline wander on training items.
         flip_prob: probability of inverting a training item (AliveCor leads held reversed).
         use_cache: cache the preprocessed records on disk (ecg-data's Dataset cache).
@@ -78,7 +91,7 @@ class CINC2017DataSettings:
     crop: Literal["random", "center", "start"] = "random"
     test_ratio: float = 0.2
     val_ratio: float = 0.1
-    n_folds: int = 0
+    n_folds: int = 5
     fold: int = 0
     augment: bool = True
     flip_prob: float = 0.0
@@ -126,6 +139,36 @@ class CINC2017LossSettings:
             raise ValueError(f"loss.label_smoothing must lie in [0, 1), got {self.label_smoothing}")
 
 
+@dataclass(slots=True)
+class CINC2017HeadSettings:
+    """RR head settings (``head.*`` keys).
+
+    Attributes:
+        kind: rr (a small network over the RR-interval features, fitted on the training
+            records, and a logistic regression over its and the ECG network's
+            log-probabilities, fitted on the validation records) or none (the network alone).
+        l2: weight penalty of the logistic regression (mean cross-entropy + l2 * sum of
+            squared weights).
+        feature_l2: weight penalty of the RR-feature network.
+        hidden: hidden units of the RR-feature network.
+    """
+
+    kind: Literal["rr", "none"] = "rr"
+    l2: float = 0.001
+    feature_l2: float = 0.001
+    hidden: int = 32
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("rr", "none"):
+            raise ValueError(f"head.kind must be 'rr' or 'none', got {self.kind!r}")
+        if not 0 <= self.l2 <= 10:
+            raise ValueError(f"head.l2 must lie in [0, 10], got {self.l2}")
+        if not 0 <= self.feature_l2 <= 10:
+            raise ValueError(f"head.feature_l2 must lie in [0, 10], got {self.feature_l2}")
+        if not 1 <= self.hidden <= 1024:
+            raise ValueError(f"head.hidden must lie in [1, 1024], got {self.hidden}")
+
+
 def _default_model() -> CRNNSettings:
     return CRNNSettings(width=16, rnn="lstm", rnn_hidden=64, attention="se", global_pool="max")
 
@@ -139,6 +182,7 @@ class CINC2017Settings(BenchmarkSettings):
         data: the records, the split and the items.
         model: the ECG_CRNN.
         loss: the training loss (ecg-train).
+        head: the RR head on top of the network.
         train: the optimisation.
     """
 
@@ -146,6 +190,7 @@ class CINC2017Settings(BenchmarkSettings):
     data: CINC2017DataSettings = field(default_factory=CINC2017DataSettings)
     model: CRNNSettings = field(default_factory=_default_model)
     loss: CINC2017LossSettings = field(default_factory=CINC2017LossSettings)
+    head: CINC2017HeadSettings = field(default_factory=CINC2017HeadSettings)
     train: TrainSettings = field(
         default_factory=lambda: TrainSettings(batch_size=32, lr=2e-3, scheduler="one_cycle")
     )
@@ -301,6 +346,11 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
     val_batch_size: ClassVar[int | None] = 1
     #: the training loss with the class weights of the training records (set by load_data)
     _train_loss: Any = None
+    #: the training / validation records (set by load_data; the RR head is fitted on them)
+    _train_set: Any = None
+    _val_set: Any = None
+    #: the fitted RR head (by evaluate_model, or read by load_model from the run)
+    _head: Any = None
 
     def check_folder(self, path: Path) -> str | None:
         return check_cinc2017_folder(path)
@@ -325,6 +375,7 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
         counts = np.bincount(_labels(train), minlength=4).tolist()
         split = split_text(s)
         self._train_loss = make_loss(s, counts)
+        self._train_set, self._val_set, self._head = train, val, None
         return CaseData(
             train,
             val,
@@ -363,17 +414,27 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
     def evaluate_model(
         self, settings: CINC2017Settings, model: torch.nn.Module, test: Any
     ) -> Evaluation:
+        from ecg_models.pretrained.cinc2017 import apply_rr_head
         from ecg_train import cinc2017_score
 
         device = next(model.parameters()).device
-        probs = predict_probs(model, test, device)
+        net_probs = predict_probs(model, test, device)
         ref = _labels(test)
+        probs = net_probs
+        if settings.head.kind == "rr":
+            head = self.rr_head(settings, model)
+            feats = record_features(_base(test), _records(test))
+            probs = apply_rr_head(head, net_probs, feats, eps=HEAD_EPS)
         ans = probs.argmax(-1)
         score = cinc2017_score(ref.tolist(), ans.tolist())
         metrics: dict[str, Any] = {
             k: score[k] for k in ("f1", "f1_normal", "f1_af", "f1_other", "f1_noisy")
         }
         metrics["confusion"] = score["confusion"]
+        if settings.head.kind == "rr":
+            net = cinc2017_score(ref.tolist(), net_probs.argmax(-1).tolist())
+            for k in ("f1", "f1_normal", "f1_af", "f1_other", "f1_noisy"):
+                metrics[f"network_{k}"] = net[k]
         metrics["accuracy"] = float((ref == ans).mean()) if len(ref) else None
         metrics["n_test"] = len(ref)
         metrics["min_input_samples"] = min_input_samples(model, settings.data.fs)
@@ -382,6 +443,8 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
             f"A {score['f1_af']:.3f}, O {score['f1_other']:.3f}; noisy "
             f"{score['f1_noisy']:.3f}) on {len(ref)} records"
         )
+        if settings.head.kind == "rr":
+            summary += f" [network alone {metrics['network_f1']:.4f}; with the RR head]"
         if getattr(_base(test), "part", "all") != "all":
             summary += f" (held-out {_base(test).part}, split {split_text(settings)})"
         details = {
@@ -394,6 +457,50 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
         }
         return Evaluation(metrics, summary, details)
 
+    def rr_head(self, settings: CINC2017Settings, model: torch.nn.Module) -> dict[str, Any]:
+        """The RR head: the one of the run (load_model), else fitted on the validation records."""
+        from ecg_models.pretrained.cinc2017 import RR_FEATURES
+
+        if self._head is not None:
+            head: dict[str, Any] = self._head
+            return head
+        val = self._val_set
+        if val is None or not len(val):
+            raise BenchmarkError(
+                "cinc2017: the RR head needs the validation records (data.val_ratio > 0) or a "
+                "run that saved checkpoints/rr_head.json (or use --set head.kind=none)"
+            )
+        probs = predict_probs(model, val, next(model.parameters()).device)
+        feats = record_features(_base(val), _records(val))
+        train = self._train_set
+        if train is None or not len(train):
+            raise BenchmarkError("cinc2017: the RR head needs the training records")
+        h = settings.head
+        fitted: dict[str, Any] = fit_rr_head(
+            probs,
+            feats,
+            _labels(val),
+            record_features(_base(train), _records(train)),
+            _labels(train),
+            l2=h.l2,
+            feature_l2=h.feature_l2,
+            hidden=h.hidden,
+            seed=settings.seed,
+            feature_names=RR_FEATURES,
+        )
+        self._head = fitted
+        return fitted
+
+    def load_model(self, settings: CINC2017Settings, run: RunDir) -> torch.nn.Module:
+        """The run's network, and its RR head (``checkpoints/rr_head.json``) when it has one."""
+        model = Case.load_model(self, settings, run)
+        path = run.checkpoints / HEAD_FILE
+        if settings.head.kind == "rr":
+            if not path.is_file():
+                raise BenchmarkError(f"{run.path} has no RR head ({path} is missing)")
+            self._head = json.loads(path.read_text())
+        return model
+
     def eval_data(self, settings: CINC2017Settings, source: DataSource) -> Any:
         if source.path is None:
             raise BenchmarkError("cinc2017 needs a CinC 2017 folder")
@@ -405,6 +512,8 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
     ) -> None:
         d = evaluation.details
         m = evaluation.metrics
+        if settings.head.kind == "rr" and self._head is not None:
+            (run.checkpoints / HEAD_FILE).write_text(json.dumps(self._head, indent=1))
         with open(run.path / "test_predictions.csv", "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["record", "reference", "answer", *[f"p_{c}" for c in CLASSES]])
@@ -448,7 +557,13 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
     ) -> Prediction:
         from ecg_models.pretrained.cinc2017 import AFClassifier
 
-        clf = model if isinstance(model, AFClassifier) else self.classifier(settings, model)
+        clf = (
+            model
+            if isinstance(model, AFClassifier)
+            else self.classifier(
+                settings, model, self._head if settings.head.kind == "rr" else None
+            )
+        )
         try:  # the case is single-lead: lead 0 of a multi-lead record
             probs = clf(record.signal[0], record.fs)
         except (ValueError, TypeError) as exc:
@@ -457,9 +572,10 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
         return Prediction(classes=probs, labels=[best], lead=0)
 
     @staticmethod
-    def classifier(settings: CINC2017Settings, model: torch.nn.Module) -> Any:
+    def classifier(settings: CINC2017Settings, model: torch.nn.Module, head: Any = None) -> Any:
         """The :class:`ecg_models.pretrained.cinc2017.AFClassifier` of a trained model with the
-        case's preprocessing (the Dataset's band-pass and the case's minimum duration)."""
+        case's preprocessing (the Dataset's band-pass and the case's minimum duration) and the
+        RR head ``head`` (None: the network alone)."""
         from ecg_data.datasets.cinc2017 import CINC2017TrainConfig
         from ecg_models.pretrained.cinc2017 import AFClassifier
 
@@ -471,6 +587,7 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
             bandpass=(float(lo or 0.5), float(hi or 45.0)),
             order=int(pre.order),
             min_duration_s=MIN_DURATION_S,
+            rr_head=head,
         )
 
     def train_config(

@@ -10,7 +10,10 @@ and scored with): resample to the network's rate (:func:`ecg_signal.preprocess.r
 zero-phase Butterworth band-pass (:func:`ecg_signal.preprocess.bandpass`), z-score
 (:func:`ecg_signal.preprocess.normalize`), softmax of the network's logits over the whole
 record; a record longer than ``window_s`` is split into windows (the last one ending at the
-record's end) whose probabilities are averaged.
+record's end) whose probabilities are averaged. With an RR head (the card's ``rr_head``), the
+network's probabilities and the record's RR-interval features (:func:`rr_features`, from the
+R-peaks of ecg-signal's detector on the input at its own rate) go through the head's logistic
+regression (:func:`apply_rr_head`).
 """
 
 from __future__ import annotations
@@ -23,11 +26,26 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from ecg_models.pretrained._af_features import (
+    RR_FEATURES,
+    apply_rr_head,
+    check_rr_head,
+    rr_features,
+    rr_statistics,
+)
 from ecg_models.pretrained._checks import FS_RANGE, check_input_fs
 from ecg_models.pretrained._registry import PretrainedInfo, register_pretrained
 from ecg_models.pretrained._windowing import window_starts
 
-__all__ = ["AFClassifier", "FS_RANGE", "af_input"]
+__all__ = [
+    "AFClassifier",
+    "FS_RANGE",
+    "RR_FEATURES",
+    "af_input",
+    "apply_rr_head",
+    "rr_features",
+    "rr_statistics",
+]
 
 
 def af_input(
@@ -60,6 +78,7 @@ class AFClassifier:
         bandpass: band edges in Hz of the preprocessing; order: its filter order.
         min_duration_s: the shortest record classified, in s.
         window_s: longer records are split into windows of this length, in s.
+        rr_head: the RR head mapping (see :func:`apply_rr_head`; None: the network alone).
     """
 
     def __init__(
@@ -72,6 +91,7 @@ class AFClassifier:
         min_duration_s: float = 2.0,
         window_s: float = 60.0,
         classes: Sequence[str] | None = None,
+        rr_head: Any = None,
     ) -> None:
         self.model = model.eval()
         self.fs = float(fs)
@@ -82,6 +102,9 @@ class AFClassifier:
         min_net = int(getattr(model, "min_input_length", 1))
         self.min_samples = max(min_net, int(math.ceil(min_duration_s * self.fs)))
         self.window = max(self.min_samples, int(round(window_s * self.fs)))
+        if rr_head is not None:
+            check_rr_head(rr_head, len(self.classes))
+        self.rr_head = rr_head
 
     def min_input_samples(self, fs: float) -> int:
         """The shortest record accepted at ``fs`` Hz, in samples."""
@@ -120,12 +143,15 @@ class AFClassifier:
                 logits = self.model(seg.reshape(1, 1, -1).to(device)).float()
                 probs.append(torch.softmax(logits, -1)[0].cpu().numpy())
         p = np.mean(probs, axis=0)
+        if self.rr_head is not None:
+            p = apply_rr_head(self.rr_head, p, rr_features(x, fs_v))
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
 
     def __repr__(self) -> str:
         return (
             f"AFClassifier(fs={self.fs:g}, classes={list(self.classes)}, "
-            f"min_samples={self.min_samples}, window={self.window})"
+            f"min_samples={self.min_samples}, window={self.window}, "
+            f"rr_head={self.rr_head is not None})"
         )
 
 
