@@ -1,12 +1,15 @@
 """cpsc2019: QRS detection on single-lead ECGs, scored with the official CPSC2019 QRS score.
 
 The 2nd China Physiological Signal Challenge (2019): 10 s single-lead records at 500 Hz with
-R-peak references. An ``ECG_SEQ_LAB_NET`` (ecg-models: a multi-scopic CNN, a bidirectional LSTM,
+R-peak references. An ``ECG_SEQ_LAB_NET`` (ecg-models; ``model.arch``: the strided, dilated,
+polarity-invariant ``strided_cnn`` backbone, or a multi-scopic CNN with a bidirectional LSTM;
 a per-step QRS probability at ``1 / reduction`` of its input rate ``data.fs``) is trained on the
 training part of the CPSC2019 records (:class:`ecg_data.CPSC2019Dataset`) and, when the sample
 data hold them, on windows drawn afresh each epoch from the QRS annotations of QTDB, LUDB,
-MITDB, CPSC2021 and the consensus beats of CinC2021 and CPSC2018, with ecg-signal's augmenters
-(baseline wander, polarity flip and :class:`~ecg_signal.augment.RandomArtefacts`). Evaluation runs
+MITDB, CPSC2021 and the consensus beats of CinC2021 and CPSC2018 (optionally favouring
+recordings rich in ectopic beats, ``data.abnormal_weight``), with coloured noise at a drawn SNR
+(:mod:`~ecg_benchmarks.cases._cpsc2019_noise`) and ecg-signal's augmenters (baseline wander,
+polarity flip and :class:`~ecg_signal.augment.RandomArtefacts`). Evaluation runs
 the network as the shipped detector does (:class:`ecg_models.pretrained.qrs.QRSDetector`, R
 peaks by ``ECG_SEQ_LAB_NET``'s post-processing) and scores the held-out CPSC2019 records with the
 official rule (75 ms window; a record scores 1 with no error, 0.7 with one false positive, 0.3
