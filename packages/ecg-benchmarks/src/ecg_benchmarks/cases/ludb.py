@@ -130,7 +130,7 @@ class PostSettings:
         max_gap_ms: gaps up to this long inside one wave are filled, ms.
     """
 
-    own_weight: float = 0.5
+    own_weight: float = 0.2
     enabled: bool = True
     min_p_ms: float = 40.0
     min_qrs_ms: float = 40.0
