@@ -20,9 +20,15 @@ def test_strided_cnn_network_shape_and_polarity_invariance() -> None:
         y, y_flip = model(x), model(-x)
     assert model.reduction == 8 and y.shape == (2, 2500 // 8, 1)
     torch.testing.assert_close(y, y_flip)  # the rectified stem: f(-x) == f(x)
-    lstm = build_model(ModelSettings(), 250.0).eval()
+    lstm = build_model(ModelSettings(arch="multi_scopic_lstm"), 250.0).eval()
     with torch.no_grad():
         assert not torch.allclose(lstm(x), lstm(-x))
+
+
+def test_the_default_network_is_the_strided_cnn() -> None:
+    from ecg_models.backbones.strided_cnn import StridedCNN
+
+    assert isinstance(build_model(ModelSettings(), 250.0).backbone, StridedCNN)
 
 
 def test_bad_recipe_settings_are_refused() -> None:
