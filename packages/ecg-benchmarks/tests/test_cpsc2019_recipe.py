@@ -20,9 +20,7 @@ def test_strided_cnn_network_shape_and_polarity_invariance() -> None:
         y, y_flip = model(x), model(-x)
     assert model.reduction == 8 and y.shape == (2, 2500 // 8, 1)
     torch.testing.assert_close(y, y_flip)  # the rectified stem: f(-x) == f(x)
-    lstm = build_model(ModelSettings(arch="multi_scopic_lstm"), 250.0).eval()
-    with torch.no_grad():
-        assert not torch.allclose(lstm(x), lstm(-x))
+    assert not torch.allclose(y, torch.zeros_like(y))
 
 
 def test_the_default_network_is_the_strided_cnn() -> None:
