@@ -174,7 +174,8 @@ def test_shipped_classifier_is_the_case_model_on_real_records(sample_data: Path)
 
     from ecg_data import CINC2017Dataset
     from ecg_models.pretrained import list_pretrained, load_pretrained
-    from ecg_models.pretrained.cinc2017 import apply_rr_head, rr_features
+    from ecg_models.pretrained.cinc2017 import apply_rr_head
+    from ecg_signal.rr_intervals import rr_features
 
     if "cinc2017" not in [m.name for m in list_pretrained()]:
         pytest.skip("the cinc2017 weights are not shipped in this checkout")
@@ -194,7 +195,7 @@ def test_shipped_classifier_is_the_case_model_on_real_records(sample_data: Path)
 def test_record_features_are_cached_rr_features(tmp_path: Path) -> None:
     from ecg_benchmarks.cases._cinc2017_head import record_features
     from ecg_data.datasets.cinc2017 import CINC2017Dataset
-    from ecg_models.pretrained.cinc2017 import rr_features
+    from ecg_signal.rr_intervals import rr_features
 
     db = write_cinc2017(tmp_path / "db")
     cfg = {"db_dir": str(db), "fs": 100.0, "use_cache": True, "cache_dir": str(tmp_path / "c")}

@@ -8,7 +8,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from ecg_benchmarks.cases._cinc2017_head import fit_logistic, fit_rr_head
-from ecg_models.pretrained.cinc2017 import RR_FEATURES, apply_rr_head
+from ecg_models.pretrained.cinc2017 import apply_rr_head
+from ecg_signal.rr_intervals import RR_FEATURES
 
 
 def _problem(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -74,6 +74,9 @@ if TYPE_CHECKING:
     from ecg_signal.rpeaks.detector import DEFAULT_ECGSUITE_CONFIG as DEFAULT_ECGSUITE_CONFIG
     from ecg_signal.rpeaks.detector import EcgSuiteConfig as EcgSuiteConfig
     from ecg_signal.rpeaks.detector import ecgsuite_detect as ecgsuite_detect
+    from ecg_signal.rr_intervals import RR_FEATURES as RR_FEATURES
+    from ecg_signal.rr_intervals import rr_features as rr_features
+    from ecg_signal.rr_intervals import rr_statistics as rr_statistics
     from ecg_signal.simulate import FIDUCIALS as FIDUCIALS
     from ecg_signal.simulate import STANDARD_LEADS as STANDARD_LEADS
     from ecg_signal.simulate import SimulatedECG as SimulatedECG

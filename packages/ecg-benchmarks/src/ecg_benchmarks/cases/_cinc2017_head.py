@@ -27,7 +27,7 @@ def record_features(ds: Any, records: Sequence[str]) -> npt.NDArray[np.float64]:
     """
     from ecg_data.datasets._common import cached_array, dataset_cache, record_description
     from ecg_data.readers.cinc2017 import CINC2017_INFO
-    from ecg_models.pretrained.cinc2017 import rr_features
+    from ecg_signal.rr_intervals import rr_features
 
     reader = ds.reader
     cfg = ds.config
@@ -129,7 +129,7 @@ def fit_rr_head(
     Returns:
         the head mapping of ``ecg_models.pretrained.cinc2017.apply_rr_head`` (lists).
     """
-    from ecg_models.pretrained._af_features import rr_log_probs
+    from ecg_models.pretrained._rr_head import rr_log_probs
 
     p = np.asarray(probs, dtype=np.float64)
     f = np.asarray(features, dtype=np.float64)

@@ -15,7 +15,7 @@ DataLoader workers. An ECG_CRNN (ecg-models) is trained on random crops of ``dat
 seconds with ecg-train's class-weighted cross-entropy (or focal loss), the best epoch is
 chosen by the score on the validation records (whole records). The RR head (``head.kind``
 "rr") then combines the network's log-probabilities with those of a small network over the
-RR-interval features of the record (ecg-models' ``rr_features``: irregularity of the R-R
+RR-interval features of the record (ecg-signal's ``rr_features``: irregularity of the R-R
 intervals marks AF; fitted on the training records) in a multinomial logistic regression
 fitted on the validation records. The held-out test records (whole
 records, never seen in training or selection) are scored. The report shows the
@@ -459,7 +459,7 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
 
     def rr_head(self, settings: CINC2017Settings, model: torch.nn.Module) -> dict[str, Any]:
         """The RR head: the one of the run (load_model), else fitted on the validation records."""
-        from ecg_models.pretrained.cinc2017 import RR_FEATURES
+        from ecg_signal.rr_intervals import RR_FEATURES
 
         if self._head is not None:
             head: dict[str, Any] = self._head

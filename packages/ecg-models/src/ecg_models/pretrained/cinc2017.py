@@ -26,25 +26,17 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from ecg_models.pretrained._af_features import (
-    RR_FEATURES,
-    apply_rr_head,
-    check_rr_head,
-    rr_features,
-    rr_statistics,
-)
 from ecg_models.pretrained._checks import FS_RANGE, check_input_fs
 from ecg_models.pretrained._registry import PretrainedInfo, register_pretrained
+from ecg_models.pretrained._rr_head import apply_rr_head, check_rr_head
 from ecg_models.pretrained._windowing import window_starts
+from ecg_signal.rr_intervals import rr_features
 
 __all__ = [
     "AFClassifier",
     "FS_RANGE",
-    "RR_FEATURES",
     "af_input",
     "apply_rr_head",
-    "rr_features",
-    "rr_statistics",
 ]
 
 

@@ -1,4 +1,4 @@
-"""RR-interval features and the RR head of the AF classifier against hand-derived values."""
+"""RR-interval features against hand-derived values on synthetic RR series and spike trains."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from ecg_models.pretrained._af_features import SAMPEN_MAX, _sample_entropy, check_rr_head
-from ecg_models.pretrained.cinc2017 import (
+from ecg_signal.rr_intervals import (
     RR_FEATURES,
-    apply_rr_head,
+    SAMPEN_MAX,
+    _sample_entropy,
     rr_features,
     rr_statistics,
 )
@@ -81,44 +81,3 @@ def test_rr_features_of_a_regular_and_an_irregular_record() -> None:
     assert irregular["rr_cv"] > 0.2 and irregular["pnn_rel"] > 0.5
     flat = _named(rr_features(np.zeros(3000), fs))
     assert flat["hr"] == 0 and flat["beats_per_s"] == 0
-
-
-def _head(weight: np.ndarray, bias: np.ndarray, w2: np.ndarray | None = None) -> dict:
-    n_f = len(RR_FEATURES)
-    w1 = np.zeros((2, n_f))
-    w1[0, 0] = 1.0  # hidden unit 0 = relu(feature 0), unit 1 = 0
-    return {
-        "features": list(RR_FEATURES),
-        "mean": [0.0] * n_f,
-        "scale": [1.0] * n_f,
-        "w1": w1.tolist(),
-        "b1": [0.0, 0.0],
-        "w2": (np.zeros((4, 2)) if w2 is None else w2).tolist(),
-        "b2": [0.0] * 4,
-        "weight": weight.tolist(),
-        "bias": bias.tolist(),
-    }
-
-
-def test_apply_rr_head() -> None:
-    n_f = len(RR_FEATURES)
-    probs = np.array([[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.4, 0.1]])
-    feats = np.ones((2, n_f))
-    # weight I on the network's log-probabilities, 0 on the feature network's
-    ident = np.hstack([np.eye(4), np.zeros((4, 4))])
-    got = apply_rr_head(_head(ident, np.zeros(4)), probs, feats, eps=0.0)
-    np.testing.assert_allclose(got, probs, atol=1e-12)
-    # feature network: logits (0, 2 relu(f0), 0, 0), f0 = 1; weight I on its log-probabilities
-    w2 = np.zeros((4, 2))
-    w2[1, 0] = 2.0
-    other = np.hstack([np.zeros((4, 4)), np.eye(4)])
-    got = apply_rr_head(_head(other, np.array([0.0, 0.0, 1.0, 0.0]), w2), probs[0], feats[0])
-    q = np.exp([0.0, 2.0, 0.0, 0.0])
-    e = (q / q.sum()) * np.exp([0.0, 0.0, 1.0, 0.0])
-    np.testing.assert_allclose(got, e / e.sum(), atol=1e-12)
-    with pytest.raises(ValueError, match="lacks"):
-        check_rr_head({"features": list(RR_FEATURES)}, 4)
-    with pytest.raises(ValueError, match="'bias' must be finite of shape"):
-        apply_rr_head(_head(ident, np.zeros(3)), probs, feats)
-    with pytest.raises(ValueError, match="do not match"):
-        apply_rr_head(_head(ident, np.zeros(4)), probs, feats[:, :3])
