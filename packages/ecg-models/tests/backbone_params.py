@@ -13,36 +13,6 @@ import pytest
 
 from ecg_models.registry import list_backbones
 
-#: The small variants (at least one per family); the big ones (> ~10 M parameters or > ~1.5 s
-#: of CPU per model) run with ``-m slow``.
-FAST = {
-    "darknet_tiny",
-    "densenet_cpsc2020",
-    "densenet_vanilla",
-    "efficientnet_b0",
-    "hardnet39",
-    "ho_resnet_rk4",
-    "mobilenet_v1",
-    "mobilenet_v2",
-    "mobilenet_v3_small",
-    "multi_scopic_leadwise",
-    "regnet_16_8",
-    "regnet_S",
-    "resnet_nature_comm",
-    "resnet_nature_comm_bottle_neck",
-    "resnet_nature_comm_bottle_neck_cbam",
-    "resnet_nature_comm_bottle_neck_gc",
-    "resnet_nature_comm_bottle_neck_se",
-    "resnet_nature_comm_se",
-    "resnet_stanford",
-    "strided_cnn",
-    "tresnetF",
-    "tresnetP",
-    "transformer_encoder",
-    "vgg16_leadwise",
-    "xception_leadwise",
-}
-
 #: One small variant per family: for tests that cost more per model (Grad-CAM).
 ONE_PER_FAMILY = {
     "darknet_tiny",
@@ -62,6 +32,19 @@ ONE_PER_FAMILY = {
     "tresnetF",
     "vgg16_leadwise",
     "xception_leadwise",
+}
+
+#: The small variants (at least one per family); the big ones (> ~10 M parameters or > ~1.5 s
+#: of CPU per model) run with ``-m slow``.
+FAST = ONE_PER_FAMILY | {
+    "regnet_16_8",
+    "regnet_S",
+    "resnet_nature_comm_bottle_neck",
+    "resnet_nature_comm_bottle_neck_cbam",
+    "resnet_nature_comm_bottle_neck_gc",
+    "resnet_nature_comm_se",
+    "transformer_encoder",
+    "tresnetP",
 }
 
 #: One small model per block kind for TorchScript (deprecated by torch, still used for export).
