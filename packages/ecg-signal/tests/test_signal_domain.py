@@ -47,6 +47,7 @@ CALLS: dict[str, Callable[[float], Any]] = {
     "detect_rpeaks_batch": lambda fs: ecg_signal.detect_rpeaks_batch(X[None], fs),
     "ecgsuite_detect": lambda fs: ecg_signal.ecgsuite_detect(X, fs),
     "consensus_rpeaks": lambda fs: ecg_signal.consensus_rpeaks(X, fs),
+    "rr_features": lambda fs: ecg_signal.rr_features(X, fs),
     "compare": lambda fs: ecg_signal.compare(REF, REF, fs),
     "cpsc2019_record_score": lambda fs: ecg_signal.cpsc2019_record_score(REF, REF, fs),
     "cpsc2019_score": lambda fs: ecg_signal.cpsc2019_score([REF], [REF], fs),
