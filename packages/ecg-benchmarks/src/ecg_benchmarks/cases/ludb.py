@@ -63,6 +63,8 @@ class LUDBDataSettings:
         context_dropout: probability that the context channel of a training record is computed
             from 1 to 3 random leads instead of all (for records with few leads).
         val_every: every this-th held-out record is a validation record, the others test.
+        stretch: mean relative time stretch or compression of a training item (half of them,
+            :class:`ecg_signal.augment.StretchCompress`, labels mapped alike); 0 turns it off.
     """
 
     fs: float = 125.0
@@ -71,6 +73,7 @@ class LUDBDataSettings:
     leads_per_step: int = 6
     context_dropout: float = 0.3
     val_every: int = 4
+    stretch: float = 0.0
 
     def __post_init__(self) -> None:
         if not 50 <= self.fs <= 500:
@@ -83,6 +86,8 @@ class LUDBDataSettings:
             raise ValueError(f"data.context_dropout must lie in [0, 1], got {self.context_dropout}")
         if self.val_every < 2:
             raise ValueError(f"data.val_every must be >= 2, got {self.val_every}")
+        if not 0 <= self.stretch <= 0.3:
+            raise ValueError(f"data.stretch must lie in [0, 0.3] (a fraction), got {self.stretch}")
 
 
 @dataclass(slots=True)
@@ -327,16 +332,23 @@ class LeadItems(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 
     Each pass over the items draws, per record, ``leads_per_record`` random leads, a new
     augmentation of the record and, with probability ``context_dropout``, a context made of 1
-    to 3 random leads only.
+    to 3 random leads only, and, when ``stretch`` > 0, stretches or compresses half of the items
+    in time (input and labels alike).
     """
 
     def __init__(
-        self, records: Any, leads_per_record: int, context_dropout: float, seed: int
+        self,
+        records: Any,
+        leads_per_record: int,
+        context_dropout: float,
+        seed: int,
+        stretch: float = 0.0,
     ) -> None:
         self.records = records
         self.k = int(leads_per_record)
         self.context_dropout = float(context_dropout)
         self.seed = int(seed)
+        self.stretch = float(stretch)
         self._calls = 0
 
     def __len__(self) -> int:
@@ -358,7 +370,17 @@ class LeadItems(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             pick = rng.permutation(leads)[: int(rng.integers(1, min(3, leads) + 1))]
             z = inp[:, 0]
             inp[:, 1] = z[torch.from_numpy(pick)].square().mean(dim=0).sqrt()
-        return inp[lead].contiguous(), y[lead].contiguous()
+        x_out, y_out = inp[lead].contiguous(), y[lead].contiguous()
+        srng = np.random.default_rng([self.seed, rounds, rec, slot, 7])
+        if self.stretch > 0 and srng.random() < 0.5:
+            from ecg_signal.augment import StretchCompress
+
+            # one item: the augmenter picks round(prob * 1) rows, so the draw is made here
+            gen = torch.Generator().manual_seed(int(srng.integers(2**62)))
+            aug = StretchCompress(ratio=self.stretch, prob=1.0, generator=gen)
+            x_b, y_b = aug(x_out[None].float(), y_out[None].float())[:2]
+            x_out, y_out = x_b[0].contiguous(), y_b[0].contiguous()
+        return x_out, y_out
 
 
 # ---------------------------------------------------------------- the case
@@ -431,7 +453,7 @@ class LUDBBenchmark(Case[LUDBSettings]):
         d = s.data
         self._n_train = len(train_part)  # type: ignore[arg-type]
         return CaseData(
-            train=LeadItems(train_part, d.leads_per_step, d.context_dropout, s.seed),
+            train=LeadItems(train_part, d.leads_per_step, d.context_dropout, s.seed, d.stretch),
             val=LeadItems(Subset(held, val_idx), 1, 0.0, s.seed),
             test=test,
             description=desc,
