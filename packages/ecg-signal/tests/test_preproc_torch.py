@@ -86,6 +86,31 @@ def test_resample_poly_equals_scipy(shape: tuple[int, ...], up: int, down: int) 
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize(
+    ("up", "down"), [(25, 36), (36, 25), (25, 18), (5, 2), (1, 4), (3, 1000), (125, 64)]
+)
+def test_resample_poly_phases_equals_scipy(shape: tuple[int, ...], up: int, down: int) -> None:
+    x = _sig(shape)
+    ref = signal.resample_poly(x, up, down, axis=-1)
+    y = tf.resample_poly_phases(torch.from_numpy(x), up, down)
+    assert tuple(y.shape) == ref.shape
+    np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
+    y32 = tf.resample_poly_phases(torch.from_numpy(x.astype(np.float32)), up, down)
+    assert y32.dtype == torch.float32
+    _close32(y32, ref)
+
+
+@settings(max_examples=25, deadline=None)
+@given(up=st.integers(1, 40), down=st.integers(1, 40), n=st.integers(1, 300))
+def test_resample_poly_phases_property(up: int, down: int, n: int) -> None:
+    x = np.random.default_rng(n).standard_normal((2, n))
+    ref = signal.resample_poly(x, up, down, axis=-1)
+    y = tf.resample_poly_phases(torch.from_numpy(x), up, down)
+    assert tuple(y.shape) == ref.shape
+    np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
+
+
 def test_resample_float32_and_short_signals() -> None:
     x = _sig((12, 8000)).astype(np.float32)
     y = tf.resample(torch.from_numpy(x), 200, 500)

@@ -62,6 +62,7 @@ NORMALIZE_METHODS = ("z-score", "min-max", "naive")
 MEDIAN_MODES = ("nearest", "zeros")
 _EPS = 1e-12
 _FAST_RESAMPLE_MAX_FACTOR = 8
+_FAST_RESAMPLE_MAX_PRODUCT = 8192
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,18 +346,23 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
         :func:`resample_ratio` ``(fs, target_fs)``, in the input's floating dtype. Float64 input
         goes through ``scipy.signal.resample_poly``; float32 input is filtered in float32 (as
         scipy does) by the same polyphase filter as a dense ``conv1d`` (when
-        ``min(up, down) <= 8``), which equals scipy within float32 rounding and is faster.
+        ``min(up, down) <= 8``) or as ``up`` phase filters of a strided ``conv1d`` (when
+        ``up * down <= 8192``), which equals scipy within float32 rounding and is faster.
     """
     x = as_signal(sig)
     up, down = resample_ratio(fs, target_fs)
     if up == down == 1:
         return np.array(x, dtype=_out_dtype(x), copy=True)
-    if x.dtype == np.float32 and min(up, down) <= _FAST_RESAMPLE_MAX_FACTOR:
+    small = min(up, down) <= _FAST_RESAMPLE_MAX_FACTOR
+    if x.dtype == np.float32 and (small or up * down <= _FAST_RESAMPLE_MAX_PRODUCT):
         # float32: the same polyphase filter as one dense conv1d (vectorised), about 2x faster
-        # than scipy's upfirdn; equal to scipy within float32 rounding
+        # than scipy's upfirdn, or for larger factors (360 -> 250 Hz is 25/36) as up phase
+        # filters of one strided conv1d; equal to scipy within float32 rounding
         import torch
 
-        from ecg_signal.preprocess.torch_functional import resample_poly
+        from ecg_signal.preprocess.torch_functional import resample_poly, resample_poly_phases
+
+        run = resample_poly if small else resample_poly_phases
 
         # one intra-op thread: this short convolution gains little from more, and OpenMP
         # threads that spin-wait on a busy machine make it many times slower
@@ -365,7 +371,7 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
             if threads > 1:
                 torch.set_num_threads(1)
             with torch.no_grad():
-                out = resample_poly(torch.from_numpy(np.ascontiguousarray(x)), up, down)
+                out = run(torch.from_numpy(np.ascontiguousarray(x)), up, down)
         finally:
             if threads > 1:
                 torch.set_num_threads(threads)
