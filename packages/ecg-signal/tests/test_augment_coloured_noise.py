@@ -1,4 +1,4 @@
-"""The cpsc2019 case's coloured noise: spectra by kind, the SNR against hand-derived powers."""
+"""Coloured noise at a drawn SNR: spectra by kind, the SNR against hand-derived powers, the augmenter."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import math
 import pytest
 import torch
 
-from ecg_benchmarks.cases._cpsc2019_noise import (
+from ecg_signal.augment import AugmenterManager, ColouredNoise
+from ecg_signal.augment.coloured_noise import (
     NOISE_KINDS,
     add_noise_at_snr,
     coloured_noise,
     signal_power,
 )
-from ecg_benchmarks.cases.cpsc2019 import AugmentSettings
 
 FS = 250.0
 
@@ -91,8 +91,6 @@ def test_only_the_chosen_kinds_are_mixed() -> None:
     assert float(spec[..., freqs > 1.0].sum() / spec.sum()) < 1e-12
     with pytest.raises(ValueError, match="kinds must be a non-empty subset"):
         add_noise_at_snr(x, FS, 1.0, 0.0, 0.0, None, ("hum",))
-    with pytest.raises(ValueError, match="augment.noise_kinds"):
-        AugmentSettings(noise_kinds=[])
 
 
 def test_bad_input_is_refused() -> None:
@@ -104,7 +102,50 @@ def test_bad_input_is_refused() -> None:
         add_noise_at_snr(torch.zeros(10), FS, 1.0, 0.0, 1.0)
     with pytest.raises(ValueError, match="must not exceed"):
         add_noise_at_snr(_sine(1), FS, 1.0, 6.0, 0.0)
-    with pytest.raises(ValueError, match=r"augment.noise must be in \[0, 1\]"):
-        AugmentSettings(noise=1.5)
-    with pytest.raises(ValueError, match="noise_snr_low_db"):
-        AugmentSettings(noise_snr_low_db=10.0, noise_snr_high_db=0.0)
+    with pytest.raises(ValueError, match="sampling rate"):
+        coloured_noise((1, 100), 0.0, "motion")
+
+
+def test_the_augmenter_is_add_noise_at_snr_with_its_generator() -> None:
+    x = _sine(5).float()
+    aug = ColouredNoise(fs=FS, prob=0.6, snr_db=(0.0, 12.0), kinds=("motion", "bursts"), seed=7)
+    got, label = aug(x, torch.ones(5, 1))
+    want = add_noise_at_snr(
+        x, FS, 0.6, 0.0, 12.0, torch.Generator().manual_seed(7), ("motion", "bursts")
+    )
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+    assert torch.equal(label, torch.ones(5, 1)) and got.dtype == x.dtype
+    again, _ = ColouredNoise(
+        fs=FS, prob=0.6, snr_db=(0.0, 12.0), kinds=("motion", "bursts"), seed=7
+    )(x, None)
+    assert torch.equal(again, got)  # the seed fixes the draws
+
+
+def test_the_augmenter_is_the_identity_in_eval_mode_and_at_probability_zero() -> None:
+    x = _sine(3).float()
+    assert torch.equal(ColouredNoise(fs=FS, seed=0).eval()(x, None)[0], x)
+    assert torch.equal(ColouredNoise(fs=FS, prob=0.0, seed=0)(x, None)[0], x)
+
+
+def test_the_manager_builds_it_by_name() -> None:
+    mgr = AugmenterManager.from_config({"fs": FS, "coloured_noise": {"prob": 1.0, "seed": 3}})
+    x = _sine(2).float()
+    y, _ = mgr(x, None)
+    assert not torch.equal(y, x)
+    want = add_noise_at_snr(x, FS, 1.0, -6.0, 24.0, torch.Generator().manual_seed(3))
+    torch.testing.assert_close(y, want, rtol=0, atol=0)
+
+
+def test_bad_augmenter_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="fs .* is required"):
+        ColouredNoise()
+    with pytest.raises(ValueError, match="snr_db"):
+        ColouredNoise(fs=FS, snr_db=(12.0, 0.0))
+    with pytest.raises(ValueError, match="dB"):
+        ColouredNoise(fs=FS, snr_db=(-40.0, 0.0))
+    with pytest.raises(ValueError, match="kinds must be a non-empty subset"):
+        ColouredNoise(fs=FS, kinds="motion")
+    with pytest.raises(ValueError, match="kinds must be a non-empty subset"):
+        ColouredNoise(fs=FS, kinds=())
+    with pytest.raises(ValueError, match="prob"):
+        ColouredNoise(fs=FS, prob=1.5)

@@ -172,7 +172,7 @@ def test_config_errors() -> None:
 def test_registry() -> None:
     assert set(AUGMENTERS) == {
         "baseline_wander", "label_smooth", "mixup", "random_flip", "random_masking",
-        "random_renormalize", "stretch_compress", "cutmix", "random_artefacts",
+        "random_renormalize", "stretch_compress", "cutmix", "random_artefacts", "coloured_noise",
     }  # fmt: skip
     assert get_augmenter("mixup") is Mixup and get_augmenter("random_flip") is RandomFlip
     with pytest.raises(ValueError, match="did you mean 'random_flip'"):

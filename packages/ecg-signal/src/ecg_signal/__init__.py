@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from ecg_signal.augment.base import Augmenter as Augmenter
     from ecg_signal.augment.baseline_wander import BaselineWander as BaselineWander
     from ecg_signal.augment.baseline_wander import BaselineWanderConfig as BaselineWanderConfig
+    from ecg_signal.augment.coloured_noise import ColouredNoise as ColouredNoise
+    from ecg_signal.augment.coloured_noise import ColouredNoiseConfig as ColouredNoiseConfig
     from ecg_signal.augment.cutmix import CutMix as CutMix
     from ecg_signal.augment.cutmix import CutMixConfig as CutMixConfig
     from ecg_signal.augment.label_smooth import LabelSmooth as LabelSmooth

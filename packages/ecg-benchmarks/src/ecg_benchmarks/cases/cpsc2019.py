@@ -8,7 +8,7 @@ training part of the CPSC2019 records (:class:`ecg_data.CPSC2019Dataset`) and, w
 data hold them, on windows drawn afresh each epoch from the QRS annotations of QTDB, LUDB,
 MITDB, CPSC2021 and the consensus beats of CinC2021 and CPSC2018 (optionally favouring
 recordings rich in ectopic beats, ``data.abnormal_weight``), with coloured noise at a drawn SNR
-(:mod:`~ecg_benchmarks.cases._cpsc2019_noise`) and ecg-signal's augmenters (baseline wander,
+(:mod:`ecg_signal.augment.coloured_noise`) and ecg-signal's augmenters (baseline wander,
 polarity flip and :class:`~ecg_signal.augment.RandomArtefacts`). Evaluation runs
 the network as the shipped detector does (:class:`ecg_models.pretrained.qrs.QRSDetector`, R
 peaks by ``ECG_SEQ_LAB_NET``'s post-processing) and scores the held-out CPSC2019 records with the
@@ -201,7 +201,7 @@ class AugmentSettings:
                 "augment.noise_snr_low_db <= augment.noise_snr_high_db must hold within "
                 f"[-30, 60] dB, got {self.noise_snr_low_db} and {self.noise_snr_high_db}"
             )
-        from ecg_benchmarks.cases._cpsc2019_noise import NOISE_KINDS
+        from ecg_signal.augment.coloured_noise import NOISE_KINDS
 
         if not self.noise_kinds or not set(self.noise_kinds) <= set(NOISE_KINDS):
             raise ValueError(
@@ -472,7 +472,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         for k, one in enumerate(aug.augmenters):
             one.manual_seed((base * 31 + k + 1) % 2**62)
         if a.noise > 0:
-            from ecg_benchmarks.cases._cpsc2019_noise import add_noise_at_snr
+            from ecg_signal.augment.coloured_noise import add_noise_at_snr
 
             gen = torch.Generator().manual_seed((base * 31) % 2**62)
             x = add_noise_at_snr(

@@ -7,6 +7,7 @@ Every augmenter maps ``(sig, label, *extra)`` to a tuple of the same form, with 
 from ecg_signal.augment.artefacts import RandomArtefacts, RandomArtefactsConfig
 from ecg_signal.augment.base import Augmenter
 from ecg_signal.augment.baseline_wander import BaselineWander, BaselineWanderConfig
+from ecg_signal.augment.coloured_noise import ColouredNoise, ColouredNoiseConfig
 from ecg_signal.augment.cutmix import CutMix, CutMixConfig
 from ecg_signal.augment.label_smooth import LabelSmooth, LabelSmoothConfig
 from ecg_signal.augment.manager import (
@@ -28,6 +29,8 @@ __all__ = [
     "AugmenterManagerConfig",
     "BaselineWander",
     "BaselineWanderConfig",
+    "ColouredNoise",
+    "ColouredNoiseConfig",
     "CutMix",
     "CutMixConfig",
     "LabelSmooth",

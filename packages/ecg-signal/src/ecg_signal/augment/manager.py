@@ -2,7 +2,8 @@
 
 Order: the augmenters run in the order of their keys in the config mapping (for a
 :class:`AugmenterManagerConfig`, in its field order: baseline_wander, label_smooth, mixup,
-random_flip, random_masking, random_renormalize, stretch_compress, cutmix, random_artefacts), or
+random_flip, random_masking, random_renormalize, stretch_compress, cutmix, random_artefacts,
+coloured_noise), or
 in a fresh random order on every call when ``random=True`` (drawn from the manager's seedable generator).
 """
 
@@ -20,6 +21,7 @@ from ecg_signal.augment._config import as_dict, check_fs_opt, check_seed
 from ecg_signal.augment.artefacts import RandomArtefacts
 from ecg_signal.augment.base import Augmenter, AugmentOutput, check_inputs
 from ecg_signal.augment.baseline_wander import BaselineWander
+from ecg_signal.augment.coloured_noise import ColouredNoise
 from ecg_signal.augment.cutmix import CutMix
 from ecg_signal.augment.label_smooth import LabelSmooth
 from ecg_signal.augment.mixup import Mixup
@@ -41,6 +43,7 @@ AUGMENTERS: dict[str, type[Augmenter]] = {
     "stretch_compress": StretchCompress,
     "cutmix": CutMix,
     "random_artefacts": RandomArtefacts,
+    "coloured_noise": ColouredNoise,
 }
 """The registry of augmenters by exact config name."""
 
@@ -66,7 +69,7 @@ class AugmenterManagerConfig:
         baseline_wander, label_smooth, mixup, random_flip, random_masking: ``None``/``False`` to
             leave an augmenter out, ``{}``/``True`` for its defaults, or a mapping / config
             dataclass of its options.
-        random_renormalize, stretch_compress, cutmix, random_artefacts: the same.
+        random_renormalize, stretch_compress, cutmix, random_artefacts, coloured_noise: the same.
     """
 
     random: bool = False
@@ -81,6 +84,7 @@ class AugmenterManagerConfig:
     stretch_compress: _AugSpec = None
     cutmix: _AugSpec = None
     random_artefacts: _AugSpec = None
+    coloured_noise: _AugSpec = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.random, bool):
