@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ecg_data.datasets.mitdb import AAMI_MAP
+
 __all__ = ["ECTOPIC_SYMBOLS", "abnormal_fraction", "abnormal_weights"]
 
-ECTOPIC_SYMBOLS = frozenset({"V", "E", "F", "A", "a", "J", "S"})
-"""WFDB beat symbols of ectopic beats: ventricular (premature, escape), fusion of ventricular
-and normal, and supraventricular (atrial, aberrated atrial, nodal, premature) beats."""
+ECTOPIC_SYMBOLS = frozenset(s for s, c in AAMI_MAP.items() if c in ("S", "V", "F"))
+"""WFDB beat symbols of ectopic beats: the AAMI EC57 classes S (supraventricular), V
+(ventricular) and F (fusion) of :data:`ecg_data.datasets.mitdb.AAMI_MAP`."""
 
 _READERS = {"qtdb": "QTDB", "mitdb": "MITDB", "cpsc2021": "CPSC2021"}
 
