@@ -149,3 +149,37 @@ def test_predict_with_the_pretrained_delineator(sample_data: Path, tmp_path: Pat
     n_beats = len(wfdb.rdann(str(record), "atr").sample)
     assert abs(n_qrs - n_beats) <= 0.05 * n_beats
     assert (preds / "sel100.png").is_file()
+
+
+@pytest.mark.data
+def test_protocol_span_on_a_real_record(sample_data: Path) -> None:
+    """Whole record vs the LUDB group's 2-8 s window on record 1, lead ii (500 Hz), counts
+    derived by hand from its annotation file: P (onsets 1250 1911 2546 3223 3879), QRS (onsets
+    644 1324 1979 2624 3286 3950, offsets 682 ... 3996), T (onsets 776 1458 2120 2765 3434)."""
+    from ecg_benchmarks.cases.ludb import PROTOCOL_SPAN_S
+    from ecg_data.readers.ludb import LUDB, wave_mask
+
+    fs = 500.0
+    waves = LUDB(sample_data / "ludb").load_ann("1", ["ii"])["ii"]
+    true = wave_mask(waves, 5000, unknown=-1, edge_margin=20)
+    assert int(np.flatnonzero(true >= 0)[0]) == 624 and int(np.flatnonzero(true >= 0)[-1]) == 4016
+    pred = np.maximum(true, 0)
+    pred[644:683] = 0  # the first QRS (before 2 s) missed
+    pred[3700:3751] = 3  # an extra T wave at 7.4 s
+    pred[950:991] = 1  # an extra P wave at 1.9 s, before the window
+    pred[4300:4331] = 2  # a QRS in the unannotated end: not scored
+    whole = delineation_scores([true], [pred], fs)
+    span = delineation_scores([true], [pred], fs, span_s=PROTOCOL_SPAN_S)
+    counts = {"tp", "fp", "fn"}
+
+    def got(res: dict[str, float], key: str) -> tuple[int, ...]:
+        return tuple(int(res[f"{key}_{c}"]) for c in sorted(counts))  # fn, fp, tp
+
+    for b in ("onset", "offset"):
+        assert got(whole, f"p_{b}") == (0, 1, 5) and got(span, f"p_{b}") == (0, 0, 5)
+        assert got(whole, f"qrs_{b}") == (1, 0, 5) and got(span, f"qrs_{b}") == (0, 0, 5)
+        assert got(whole, f"t_{b}") == (0, 1, 5) and got(span, f"t_{b}") == (0, 1, 4)
+    assert span["t_onset_f1"] == pytest.approx(8 / 9)
+    assert span["qrs_offset_f1"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="span_s"):
+        delineation_scores([true], [pred], fs, span_s=(8.0, 2.0))

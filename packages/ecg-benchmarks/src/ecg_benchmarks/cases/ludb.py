@@ -14,7 +14,10 @@ Scores: onsets and offsets matched one-to-one to the references within 150 ms
 (:class:`ecg_train.metrics.wave_delineation.WaveDelineationMetrics`): sensitivity, PPV, F1 and
 the error (mean, SD in ms) per boundary. The samples LUDB leaves unannotated (the first and last
 beats, and the span next to a wave whose onset or offset is not annotated) are out of the loss;
-a prediction there counts only when it matches a reference.
+a prediction there counts only when it matches a reference. Two spans are scored: the whole
+record (every annotated boundary), and the boundaries from 2 s to 8 s of each record only
+(:data:`PROTOCOL_SPAN_S`), the window of the LUDB authors' group (their evaluation crops each
+500 Hz record to samples 1000 to 4000, which the literature's figures use).
 
 The split is record-disjoint (``train.train_ratio``): of the held-out records every
 ``val_every``-th one is the validation set (model selection), the others the test set.
@@ -32,6 +35,7 @@ import torch
 from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset
 
 from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, register_benchmark
+from ecg_benchmarks.cases._ludb_scoring import PROTOCOL_SPAN_S, UNKNOWN, delineation_scores
 from ecg_benchmarks.predictions import Prediction, Record
 from ecg_benchmarks.template import Case, CaseData, DataSource, Evaluation, TrainSettings
 
@@ -39,15 +43,14 @@ __all__ = [
     "LUDBBenchmark",
     "LUDBSettings",
     "delineation_scores",
+    "PROTOCOL_SPAN_S",
     "check_ludb_folder",
     "predict_probabilities",
 ]
 
 CLASSES = ("i", "p", "N", "t")  # background, P, QRS, T: label codes 0..3
-CLASS_MAP = {"p": 1, "qrs": 2, "t": 3}
 WAVE_LABELS = {"p": "P", "qrs": "QRS", "t": "T"}
 LUDB_LEADS = ("i", "ii", "iii", "avr", "avl", "avf", "v1", "v2", "v3", "v4", "v5", "v6")
-UNKNOWN = -1
 
 
 @dataclass(slots=True)
@@ -196,87 +199,6 @@ def check_ludb_folder(path: Path) -> str | None:
     if not any(h.with_suffix(".ii").is_file() for h in headers):
         return "no record has per-lead wave annotations (e.g. 1.ii next to 1.hea)"
     return None
-
-
-# ---------------------------------------------------------------- scoring
-
-
-def _reference(
-    mask: npt.NDArray[np.int64],
-) -> tuple[
-    dict[str, dict[str, npt.NDArray[np.int64]]], dict[str, dict[str, npt.NDArray[np.int64]]]
-]:
-    """Reference onsets/offsets of a mask, and the boundaries that are not references.
-
-    A boundary next to an unknown sample is the cut of an unannotated part (a wave whose onset
-    or offset LUDB does not give, the edges of the annotated span): it is returned in the
-    second mapping, not as a reference.
-    """
-    from ecg_train.metrics.wave_delineation import mask_to_waves
-
-    waves = mask_to_waves(mask, CLASS_MAP)
-    cuts: dict[str, dict[str, npt.NDArray[np.int64]]] = {}
-    n = mask.size
-    for w, d in waves.items():
-        on, off = d["onset"], d["offset"]
-        on_ok = (on == 0) | (mask[np.maximum(on - 1, 0)] != UNKNOWN)
-        off_ok = (off == n - 1) | (mask[np.minimum(off + 1, n - 1)] != UNKNOWN)
-        cuts[w] = {"onset": on[~on_ok], "offset": off[~off_ok]}
-        d["onset"], d["offset"] = on[on_ok], off[off_ok]
-    return waves, cuts
-
-
-def _near(v: npt.NDArray[np.int64], r: npt.NDArray[np.int64], tol: float) -> npt.NDArray[np.bool_]:
-    if not (r.size and v.size):
-        return np.zeros(v.size, dtype=bool)
-    return np.asarray(np.abs(v[:, None] - r[None, :]).min(axis=1) <= tol)
-
-
-def _drop_unannotated(
-    pred: dict[str, dict[str, npt.NDArray[np.int64]]],
-    ref: dict[str, dict[str, npt.NDArray[np.int64]]],
-    cuts: dict[str, dict[str, npt.NDArray[np.int64]]],
-    mask: npt.NDArray[np.int64],
-    tol: float,
-) -> dict[str, dict[str, npt.NDArray[np.int64]]]:
-    """Predicted boundaries in unannotated samples, or within the tolerance of a boundary LUDB
-    does not annotate, are kept only when they lie within the tolerance of a reference."""
-    out: dict[str, dict[str, npt.NDArray[np.int64]]] = {}
-    for w, d in pred.items():
-        out[w] = {}
-        for b, v in d.items():
-            near = _near(v, ref[w][b], tol)
-            unknown = (mask[v] == UNKNOWN) | _near(v, cuts[w][b], tol)
-            out[w][b] = v[~unknown | near]
-    return out
-
-
-def delineation_scores(
-    true_masks: list[npt.NDArray[np.int64]],
-    pred_masks: list[npt.NDArray[np.int64]],
-    fs: float,
-    tolerance_ms: float = 150.0,
-) -> dict[str, float]:
-    """Wave delineation metrics of per-sample label masks (0 none, 1 P, 2 QRS, 3 T, -1 not
-    annotated in ``true_masks``).
-
-    A reference boundary next to a ``-1`` sample is not counted (it is the cut of an unannotated
-    part); a predicted boundary inside ``-1`` samples, or within the tolerance of such a cut, is
-    counted only when it lies within the tolerance of a reference boundary. Returns the metrics of :class:`WaveDelineationMetrics`
-    plus ``mean_boundary_f1``, the mean F1 of the six boundaries, listed first.
-    """
-    from ecg_train.metrics.wave_delineation import WaveDelineationMetrics, mask_to_waves
-
-    tol = tolerance_ms * fs / 1000.0
-    refs, preds = [], []
-    for t, p in zip(true_masks, pred_masks, strict=True):
-        t = np.asarray(t, dtype=np.int64)
-        ref, cuts = _reference(t)
-        refs.append(ref)
-        preds.append(_drop_unannotated(mask_to_waves(np.asarray(p), CLASS_MAP), ref, cuts, t, tol))
-    res = WaveDelineationMetrics(fs=fs, tolerance_ms=tolerance_ms).compute(refs, preds)
-    f1s = [v for k, v in res.items() if k.endswith("_f1")]
-    return {"mean_boundary_f1": float(np.mean(f1s)), **res}
 
 
 # ---------------------------------------------------------------- network input / output
@@ -532,12 +454,25 @@ class LUDBBenchmark(Case[LUDBSettings]):
             for b in ("onset", "offset")
         }
         n_rec = len(test)
+        span = delineation_scores(true, pred, s.data.fs, s.tolerance_ms, PROTOCOL_SPAN_S)
+        table_span = {
+            f"{WAVE_LABELS[w]} {b}": {
+                k: span[f"{w}_{b}_{k}"]
+                for k in ("sensitivity", "ppv", "f1", "mean_error_ms", "sd_error_ms")
+            }
+            for w in WAVE_LABELS
+            for b in ("onset", "offset")
+        }
         metrics: dict[str, Any] = {
             "mean_boundary_f1": res["mean_boundary_f1"],
             **{f"{w}_{b}_f1": res[f"{w}_{b}_f1"] for w in WAVE_LABELS for b in ("onset", "offset")},
             "boundary_scores": table,
             "f1_per_boundary": {k: d["f1"] for k, d in table.items()},
             "mean_error_ms_per_boundary": {k: d["mean_error_ms"] for k, d in table.items()},
+            "protocol_span_s": list(PROTOCOL_SPAN_S),
+            "protocol_mean_boundary_f1": span["mean_boundary_f1"],
+            "protocol_boundary_scores": table_span,
+            "protocol_f1_per_boundary": {k: d["f1"] for k, d in table_span.items()},
             "n_test_records": n_rec,
             "n_train_records": getattr(self, "_n_train", None),
             "n_test_leads": len(true),
@@ -547,7 +482,10 @@ class LUDBBenchmark(Case[LUDBSettings]):
             f"ludb: onset/offset F1 P {f1['p'][0]:.4f}/{f1['p'][1]:.4f}, QRS "
             f"{f1['qrs'][0]:.4f}/{f1['qrs'][1]:.4f}, T {f1['t'][0]:.4f}/{f1['t'][1]:.4f} on "
             f"{n_rec} held-out records x {len(true) // max(n_rec, 1)} leads (tolerance "
-            f"{s.tolerance_ms:g} ms)"
+            f"{s.tolerance_ms:g} ms); from {PROTOCOL_SPAN_S[0]:g} to {PROTOCOL_SPAN_S[1]:g} s "
+            f"(the LUDB group's protocol): P {span['p_onset_f1']:.4f}/{span['p_offset_f1']:.4f}, "
+            f"QRS {span['qrs_onset_f1']:.4f}/{span['qrs_offset_f1']:.4f}, T "
+            f"{span['t_onset_f1']:.4f}/{span['t_offset_f1']:.4f}"
         )
         return Evaluation(metrics, summary, details=(res, sigs, true, pred))
 
