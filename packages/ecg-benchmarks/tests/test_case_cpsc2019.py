@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from ecg_benchmarks.cases._qrs import WindowPool, hybrid_peaks, scale_batch, score_long_record
+from ecg_benchmarks.cases._qrs import (
+    WindowPool,
+    hybrid_peaks,
+    noise_only_windows,
+    scale_batch,
+    score_long_record,
+)
 from ecg_benchmarks.cases._qrs_data import EXTRA_DATABASES, QRSRecording
 from ecg_benchmarks.cli import main
 
@@ -82,6 +88,23 @@ def test_scale_batch_matches_the_detector_scaling() -> None:
     np.testing.assert_allclose(
         scale_batch(x).numpy(), robust_scale(x.numpy()), rtol=1e-5, atol=1e-6
     )
+
+
+def test_noise_only_windows_replace_the_drawn_windows_and_clear_their_labels() -> None:
+    x = torch.randn(64, 1, 2500)
+    y = (torch.rand(64, 312, 1) < 0.2).float()
+    w = torch.zeros(64, 312, 1)
+    x2, y2, w2 = noise_only_windows(x, y, w, 250.0, 0.25, torch.Generator().manual_seed(3))
+    replaced = ~torch.isclose(x2, x).all(dim=-1).all(dim=-1)
+    assert 4 <= int(replaced.sum()) <= 32  # about a quarter of 64
+    assert torch.equal(x2[~replaced], x[~replaced]) and torch.equal(y2[~replaced], y[~replaced])
+    assert bool((y2[replaced] == 0).all()) and bool((w2[replaced] == 1).all())
+    assert bool((w2[~replaced] == 0).all()) and bool((w == 0).all())  # inputs untouched
+    # independent unit-variance noises mixed with amplitudes sqrt(w_k), sum(w_k) = 1: variance ~1
+    var = x2[replaced].var(dim=-1)
+    assert bool(((var > 0.7) & (var < 1.3)).all())
+    same = noise_only_windows(x, y, w, 250.0, 0.0, torch.Generator().manual_seed(3))
+    assert all(a is b for a, b in zip(same, (x, y, w), strict=True))
 
 
 def test_synthetic_fallback_interrupted_then_resumed_exactly(

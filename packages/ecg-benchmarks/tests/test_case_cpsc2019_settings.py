@@ -19,6 +19,24 @@ def test_strided_cnn_network_shape_and_polarity_invariance() -> None:
     assert not torch.allclose(y, torch.zeros_like(y))
 
 
+def test_context_layers_double_the_receptive_field_and_keep_the_invariance() -> None:
+    torch.manual_seed(0)
+    model = build_model(ModelSettings(arch="strided_cnn", context_layers=2), 250.0).eval()
+    assert model.backbone.config.dilations[-3:] == [8, 16, 32]
+    x = torch.zeros(1, 1, 5000)
+    x[0, 0, 2500] = 1.0  # an impulse: its influence spans the receptive field
+    with torch.no_grad():
+        base = model(torch.zeros_like(x))[0, :, 0]
+        y, y_flip = model(x)[0, :, 0], model(-x)[0, :, 0]
+    torch.testing.assert_close(y, y_flip)
+    reach = (y - base).abs() > 0
+    steps = torch.nonzero(reach)[:, 0]
+    # six layers span 513 samples (64 steps of 8 samples); dilations 16 and 32 add 4 * (16 + 32)
+    assert int(steps.max() - steps.min()) > 200
+    with pytest.raises(ValueError, match="model.context_layers"):
+        ModelSettings(context_layers=4)
+
+
 def test_the_default_network_is_the_strided_cnn() -> None:
     from ecg_models.backbones.strided_cnn import StridedCNN
 
@@ -39,5 +57,7 @@ def test_bad_noise_settings_are_refused() -> None:
         AugmentSettings(noise_kinds=["hum"])
     with pytest.raises(ValueError, match=r"augment.noise must be in \[0, 1\]"):
         AugmentSettings(noise=1.5)
+    with pytest.raises(ValueError, match=r"augment.noise_only must be in \[0, 1\]"):
+        AugmentSettings(noise_only=-0.1)
     with pytest.raises(ValueError, match="noise_snr_low_db"):
         AugmentSettings(noise_snr_low_db=10.0, noise_snr_high_db=0.0)

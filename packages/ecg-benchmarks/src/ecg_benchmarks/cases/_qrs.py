@@ -23,6 +23,7 @@ __all__ = [
     "WindowPool",
     "gross_f1",
     "hybrid_peaks",
+    "noise_only_windows",
     "scale_batch",
     "score_long_record",
 ]
@@ -127,6 +128,38 @@ def scale_batch(x: torch.Tensor, clip: float = 5.0) -> torch.Tensor:
     med = x.median(dim=-1, keepdim=True).values
     mad = (x - med).abs().median(dim=-1, keepdim=True).values
     return ((x - med) / (5.0 * 1.4826 * mad + 1e-6)).clamp(-clip, clip)
+
+
+def noise_only_windows(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    w: torch.Tensor,
+    fs: float,
+    prob: float,
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Hard negatives: each window of ``x`` ``(batch, leads, samples)`` is replaced with
+    probability ``prob`` by noise alone (a random mix of every kind of
+    :mod:`ecg_signal.augment.coloured_noise`, unit variance), its mask ``y`` ``(batch, steps, 1)``
+    set to 0 and its loss weight ``w`` to 1 everywhere: no QRS complex in noise without an ECG.
+    New tensors when a window is replaced; the inputs otherwise."""
+    from ecg_signal.augment.coloured_noise import NOISE_KINDS, coloured_noise
+
+    neg = torch.rand(x.shape[0], generator=generator) < prob
+    k = int(neg.sum())
+    if k == 0:
+        return x, y, w
+    weights = torch.rand((k, len(NOISE_KINDS)), generator=generator, dtype=torch.float64)
+    weights = weights / weights.sum(dim=1, keepdim=True)
+    shape = (k, *x.shape[1:])
+    mix = torch.zeros(shape, dtype=torch.float64)
+    for j, kind in enumerate(NOISE_KINDS):
+        mix += weights[:, j, None, None].sqrt() * coloured_noise(shape, fs, kind, generator)
+    x, y, w = x.clone(), y.clone(), w.clone()
+    x[neg] = mix.to(x.dtype)
+    y[neg] = 0.0
+    w[neg] = 1.0
+    return x, y, w
 
 
 def hybrid_peaks(

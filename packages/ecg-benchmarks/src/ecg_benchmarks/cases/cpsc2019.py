@@ -59,11 +59,14 @@ class ModelSettings:
             ``strided_cnn`` (ecg-models' strided, dilated, polarity-invariant CNN: no LSTM).
         width_divisor: the multi-scopic backbone's filter counts are divided by this (1 to 16).
         rnn_hidden: units per direction of the bidirectional LSTM.
+        context_layers: residual layers appended to the ``strided_cnn`` backbone, with
+            dilations 16, 32, ...: each doubles its receptive field (about 2 s without one).
     """
 
     arch: str = "strided_cnn"
     width_divisor: int = 8
     rnn_hidden: int = 32
+    context_layers: int = 0
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -74,6 +77,8 @@ class ModelSettings:
             )
         if self.rnn_hidden < 1:
             raise ValueError(f"model.rnn_hidden must be >= 1, got {self.rnn_hidden}")
+        if not 0 <= self.context_layers <= 3:
+            raise ValueError(f"model.context_layers must be in [0, 3], got {self.context_layers}")
 
 
 @dataclass(slots=True)
@@ -181,6 +186,8 @@ class AugmentSettings:
         noise_snr_low_db: lowest SNR of the added noise (dB, WFDB nst's convention).
         noise_snr_high_db: highest SNR of the added noise (dB).
         noise_kinds: the kinds mixed: motion, muscle, baseline, bursts.
+        noise_only: share of training windows replaced by noise alone (a random mix of all
+            four kinds) labelled QRS-free everywhere, before the other augmentation.
     """
 
     baseline_wander: float = 0.5
@@ -191,9 +198,11 @@ class AugmentSettings:
     noise_snr_low_db: float = -6.0
     noise_snr_high_db: float = 24.0
     noise_kinds: list[str] = field(default_factory=lambda: ["motion", "muscle", "baseline"])
+    noise_only: float = 0.0
 
     def __post_init__(self) -> None:
-        for key in ("baseline_wander", "flip", "artefacts", "artefact_kind_prob", "noise"):
+        keys = ("baseline_wander", "flip", "artefacts", "artefact_kind_prob", "noise", "noise_only")
+        for key in keys:
             if not 0 <= getattr(self, key) <= 1:
                 raise ValueError(f"augment.{key} must be in [0, 1], got {getattr(self, key)}")
         if not -30.0 <= self.noise_snr_low_db <= self.noise_snr_high_db <= 60.0:
@@ -280,7 +289,13 @@ def build_model(cfg: ModelSettings, fs: float) -> Any:
 
     config = deepcopy(ECG_SEQ_LAB_NET_CONFIG)
     if cfg.arch == "strided_cnn":
-        config.cnn.add("strided_cnn_qrs", get_backbone_config("strided_cnn"), base="strided_cnn")
+        backbone = get_backbone_config("strided_cnn")
+        n = cfg.context_layers
+        backbone.filters = [*backbone.filters, *[backbone.filters[-1]] * n]
+        backbone.filter_lengths = [*backbone.filter_lengths, *[5] * n]
+        backbone.strides = [*backbone.strides, *[1] * n]
+        backbone.dilations = [*backbone.dilations, *[16 * 2**k for k in range(n)]]
+        config.cnn.add("strided_cnn_qrs", backbone, base="strided_cnn")
         config.cnn.name = "strided_cnn_qrs"
         config.rnn = RNNConfig(name="none")
         config.attn = AttentionConfig(name="none")
@@ -493,6 +508,12 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         if pool is not None:
             pool.epoch = int(trainer.epoch)
         x, y, w = batch
+        if s.augment.noise_only > 0:
+            from ecg_benchmarks.cases._qrs import noise_only_windows
+
+            base = (s.seed * 1_000_003 + trainer.epoch) * 1_000_003 + trainer.batches_done
+            gen = torch.Generator().manual_seed((base * 37 + 5) % 2**62)
+            x, y, w = noise_only_windows(x, y, w, s.data.fs, s.augment.noise_only, gen)
         x = scale_batch(self._augment(s, trainer, x))
         logits = trainer.forward(x)
         y, w = y.to(logits.device), w.to(logits.device)
