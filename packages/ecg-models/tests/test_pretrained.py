@@ -63,6 +63,49 @@ def test_stitch_windows_keeps_the_middle_of_each_window() -> None:
         stitch_windows(np.zeros(100, np.float32), 50, 10, edge_distance)
 
 
+def _plain_stitch(x: np.ndarray, window: int, overlap: int, fn, reduction: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The plain computation: every window zero-padded and run alone, the middle kept."""
+    n = x.shape[-1]
+    n_pad = max(window, -(-n // reduction) * reduction)
+    starts = window_starts(n_pad, window, overlap).tolist()
+    w_out = window // reduction
+    out = None
+    for j, s in enumerate(starts):
+        win = np.zeros((1, x.shape[0], window), np.float32)
+        part = x[:, s : min(n, s + window)]
+        win[0, :, : part.shape[-1]] = part
+        y = fn(win)[0]
+        if out is None:
+            out = np.full((n_pad // reduction, y.shape[-1]), np.nan, np.float32)
+        o = s // reduction
+        lo = 0 if j == 0 else (starts[j - 1] // reduction + w_out + o) // 2 - o
+        hi = w_out if j == len(starts) - 1 else (o + w_out + starts[j + 1] // reduction) // 2 - o
+        out[o + lo : o + hi] = y[lo:hi]
+    assert out is not None and not np.isnan(out).any()  # the kept parts cover every step
+    return out[: -(-n // reduction)]
+
+
+@pytest.mark.parametrize(
+    ("n", "window", "overlap", "reduction", "batch_size"),
+    [(1003, 80, 24, 4, 3), (5000, 96, 16, 8, 7), (96, 96, 16, 8, 2), (97, 96, 16, 8, 2),
+     (50, 96, 16, 8, 2), (4321, 100, 0, 1, 64), (2600, 250, 50, 2, 1), (2600, 250, 248, 2, 5)],
+)  # fmt: skip
+def test_stitch_windows_equals_the_plain_computation(
+    n: int, window: int, overlap: int, reduction: int, batch_size: int
+) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((2, n)).astype(np.float32)
+    w_out = window // reduction
+    mix = rng.standard_normal((w_out, 2 * window)) / window
+
+    def fn(b: np.ndarray) -> np.ndarray:  # every output step depends on the whole window
+        y = np.tanh(b.reshape(b.shape[0], -1).astype(np.float64) @ mix.T)
+        return (y[:, :, None] * np.array([1, -2, 3])).astype(np.float32)
+
+    got = stitch_windows(x, window, overlap, fn, reduction, batch_size)
+    np.testing.assert_allclose(got, _plain_stitch(x, window, overlap, fn, reduction), atol=1e-6)
+
+
 def _card(**kw: object) -> dict[str, object]:
     card: dict[str, object] = {
         "format_version": 1,

@@ -103,6 +103,56 @@ def test_robust_scale_by_hand() -> None:
     np.testing.assert_allclose(robust_scale(x), want, rtol=1e-6)
 
 
+def _plain_robust_scale(x: np.ndarray, clip: float = 5.0) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    med = np.median(x, axis=-1, keepdims=True)
+    mad = np.median(np.abs(x - med), axis=-1, keepdims=True)
+    return np.clip((x - med) / (5.0 * 1.4826 * mad + 1e-6), -clip, clip)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 2500, 2501])
+def test_robust_scale_equals_np_median_bit_for_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for x in (
+        rng.standard_normal((7, 1, n)),  # float64 in, float32 out
+        rng.standard_normal((3, n)).astype(np.float32) * 40 + 1000,
+        np.round(rng.standard_normal((2, 2, n)) * 2).astype(np.float32),  # many ties
+        np.zeros((2, n), np.float32),  # MAD 0
+    ):
+        got = robust_scale(x)
+        assert got.dtype == np.float32 and got.shape == x.shape
+        np.testing.assert_array_equal(got, _plain_robust_scale(x))
+
+
+def test_unique_sorted_equals_np_unique() -> None:
+    from ecg_models.pretrained.qrs import _unique_sorted
+
+    rng = np.random.default_rng(0)
+    for a in (np.zeros(0, np.int64), np.array([3]), np.sort(rng.integers(0, 50, 200)),
+              rng.integers(0, 50, 200), np.arange(10)):  # fmt: skip
+        got = _unique_sorted(a)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, np.unique(a))
+
+
+@pytest.mark.parametrize(("fs", "offset"), [(360.0, 0.0), (500.0, 0.0), (128.0, 1000.0)])
+def test_qrs_input_float32_resampling_equals_float64(fs: float, offset: float) -> None:
+    from scipy import signal
+
+    from ecg_signal.preprocess import bandpass
+
+    x = _ecg(60.0, fs) + offset
+    got = qrs_input(x, fs, 250.0)
+    up, down = {360.0: (25, 36), 500.0: (1, 2), 128.0: (125, 64)}[fs]
+    want = bandpass(signal.resample_poly(x, up, down), 250.0, 0.5, 45.0)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    # float32 rounding of the input and of the resampled signal, nothing more
+    scale = np.abs(want).max()
+    err = np.abs(got - want).max()
+    assert err < 1e-6 * (scale + offset), (err, scale)
+    np.testing.assert_array_equal(qrs_input(x, 250.0, 250.0), bandpass(x, 250.0).astype(np.float32))
+
+
 def test_a_signal_shorter_than_one_window_is_zero_padded(det: QRSDetector) -> None:
     x = _ecg(1.5, 250.0)  # 375 samples, the window is 4 s
     y = qrs_input(x, 250.0, 250.0)

@@ -34,6 +34,27 @@ def test_rpeaks_from_prob_by_hand() -> None:
     assert rpeaks_from_prob(np.zeros(0), 0.5, FS, 8).tolist() == []
 
 
+def _greedy_refractory(centres: np.ndarray, gap: float) -> list[int]:
+    out = [int(centres[0])] if centres.size else []
+    for c in centres[1:].tolist():
+        if c - out[-1] >= gap:
+            out.append(c)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rpeaks_refractory_equals_the_plain_scan(seed: int) -> None:
+    # dense random runs give clusters of close peaks: the cluster-wise scan equals the plain one
+    rng = np.random.default_rng(seed)
+    prob = (rng.random(20000) < 0.3 + 0.1 * seed).astype(np.float64)
+    for fs, refractory in ((500.0, 0.2), (250.0, 0.05), (100.0, 1.0)):
+        centres = rpeaks_from_prob(prob, 0.5, fs, 4, 0.0, 0.0)
+        got = rpeaks_from_prob(prob, 0.5, fs, 4, 0.0, refractory)
+        want = _greedy_refractory(centres, refractory * fs)
+        assert got.dtype == np.int64 and got.tolist() == want
+        assert 0 < len(want) < len(centres)
+
+
 def test_rpeaks_from_prob_bad_input() -> None:
     with pytest.raises(ValueError, match="1-D"):
         rpeaks_from_prob(np.zeros((2, 3)), 0.5, FS)

@@ -132,10 +132,20 @@ def rpeaks_from_prob(
     keep = (ends - starts) * r >= min_duration_s * fs - 1e-9
     centres = ((starts[keep] + ends[keep]) * r // 2).astype(np.int64)
     gap = refractory_s * fs
-    if centres.size < 2 or gap <= 0 or bool(np.all(np.diff(centres) >= gap)):
+    close = np.diff(centres) < gap
+    if centres.size < 2 or gap <= 0 or not close.any():
         return centres
-    out = [int(centres[0])]
-    for c in centres[1:].tolist():
-        if c - out[-1] >= gap:
-            out.append(c)
-    return np.asarray(out, dtype=np.int64)
+    # a peak at least ``gap`` after its predecessor is kept whatever was dropped before it, so
+    # the scan runs only inside the clusters of peaks closer than ``gap`` to their neighbour
+    keep = np.ones(centres.size, dtype=bool)
+    edges = np.diff(np.concatenate([[0], close.astype(np.int8), [0]]))
+    for a, b in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+        last = int(centres[a])  # peaks a..b form a cluster; the first one is kept
+        for i in range(a + 1, b + 1):
+            c = int(centres[i])
+            if c - last >= gap:
+                last = c
+            else:
+                keep[i] = False
+    out: np.ndarray = centres[keep]
+    return out

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["stitch_windows", "window_starts"]
 
@@ -72,34 +73,38 @@ def stitch_windows(
     n_pad = max(window, -(-n // reduction) * reduction)
     # the zero padding of the end is added to the last windows only (no copy of the signal)
     xf = np.ascontiguousarray(x, dtype=np.float32)
+    leads = xf.shape[0]
     starts = window_starts(n_pad, window, overlap)
     w_out = window // reduction
     n_out = n_pad // reduction
+    o = starts // reduction
+    # each window keeps its output from the middle of its overlap with the previous window to
+    # the middle of its overlap with the next one: the kept parts tile [0, n_out) in order
+    mid = (o[:-1] + w_out + o[1:]) // 2
+    lo = np.concatenate([[0], mid - o[1:]])
+    hi = np.concatenate([mid - o[:-1], [w_out]])
+    # windows that lie inside the signal are rows of a strided view (copied batch by batch)
+    n_inside = int(np.searchsorted(starts, n - window, side="right")) if n >= window else 0
+    rows = sliding_window_view(xf, window, axis=-1) if n_inside else None
     out: FloatArray | None = None
     for b0 in range(0, len(starts), batch_size):
-        chunk = starts[b0 : b0 + batch_size]
-        batch = np.zeros((len(chunk), xf.shape[0], window), dtype=np.float32)
-        for k, s in enumerate(chunk.tolist()):
+        b1 = min(len(starts), b0 + batch_size)
+        batch = np.empty((b1 - b0, leads, window), dtype=np.float32)
+        m = max(0, min(b1, n_inside) - b0)
+        if m and rows is not None:
+            batch[:m] = rows[:, starts[b0 : b0 + m]].transpose(1, 0, 2)
+        for k in range(m, b1 - b0):
+            s = int(starts[b0 + k])
             part = xf[:, s : min(n, s + window)]
             batch[k, :, : part.shape[-1]] = part
+            batch[k, :, part.shape[-1] :] = 0.0
         y = np.asarray(fn(batch), dtype=np.float32)
-        if y.shape[:2] != (len(chunk), w_out):
-            raise ValueError(f"fn returned shape {y.shape}, expected ({len(chunk)}, {w_out}, k)")
+        if y.shape[:2] != (b1 - b0, w_out):
+            raise ValueError(f"fn returned shape {y.shape}, expected ({b1 - b0}, {w_out}, k)")
         if out is None:
             out = np.zeros((n_out, y.shape[-1]), dtype=np.float32)
-        for k, s in enumerate(chunk):
-            j = b0 + k
-            o = int(s) // reduction
-            # keep from the middle of the overlap with the previous window to the middle of the
-            # overlap with the next one
-            lo = 0 if j == 0 else (int(starts[j - 1]) // reduction + w_out + o) // 2 - o
-            hi = (
-                w_out
-                if j == len(starts) - 1
-                else (o + w_out + int(starts[j + 1]) // reduction) // 2 - o
-            )
-            lo, hi = max(lo, 0), min(hi, w_out)
-            out[o + lo : o + hi] = y[k, lo:hi]
+        kept = [y[k, lo[j] : hi[j]] for k, j in enumerate(range(b0, b1))]
+        out[o[b0] + lo[b0] : o[b1 - 1] + hi[b1 - 1]] = np.concatenate(kept)
     if out is None:  # pragma: no cover - there is always at least one window
         raise ValueError("no window to run")
     return out[: -(-n // reduction)]
