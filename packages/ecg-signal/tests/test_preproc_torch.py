@@ -101,6 +101,15 @@ def test_resample_poly_phases_equals_scipy(shape: tuple[int, ...], up: int, down
     _close32(y32, ref)
 
 
+def test_resample_poly_phases_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = _sig((2, 3001))
+    ref = signal.resample_poly(x, 25, 36, axis=-1)
+    for elements in (1, 500, 1 << 22):  # one frame per product, a few, all at once
+        monkeypatch.setattr(tf, "_PHASE_FRAME_ELEMENTS", elements)
+        y = tf.resample_poly_phases(torch.from_numpy(x), 25, 36)
+        np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
+
+
 @settings(max_examples=25, deadline=None)
 @given(up=st.integers(1, 40), down=st.integers(1, 40), n=st.integers(1, 300))
 def test_resample_poly_phases_property(up: int, down: int, n: int) -> None:

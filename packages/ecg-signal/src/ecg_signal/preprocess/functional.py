@@ -346,7 +346,7 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
         :func:`resample_ratio` ``(fs, target_fs)``, in the input's floating dtype. Float64 input
         goes through ``scipy.signal.resample_poly``; float32 input is filtered in float32 (as
         scipy does) by the same polyphase filter as a dense ``conv1d`` (when
-        ``min(up, down) <= 8``) or as ``up`` phase filters of a strided ``conv1d`` (when
+        ``min(up, down) <= 8``) or as ``up`` phase filters over strided frames (when
         ``up * down <= 8192``), which equals scipy within float32 rounding and is faster.
     """
     x = as_signal(sig)
@@ -357,7 +357,8 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
     if x.dtype == np.float32 and (small or up * down <= _FAST_RESAMPLE_MAX_PRODUCT):
         # float32: the same polyphase filter as one dense conv1d (vectorised), about 2x faster
         # than scipy's upfirdn, or for larger factors (360 -> 250 Hz is 25/36) as up phase
-        # filters of one strided conv1d; equal to scipy within float32 rounding
+        # filters over strided frames (one matrix product); equal to scipy within float32
+        # rounding
         import torch
 
         from ecg_signal.preprocess.torch_functional import resample_poly, resample_poly_phases

@@ -55,6 +55,7 @@ __all__ = [
 IIR_BLOCK = 32
 _SCAN_WIDTH = 128
 _MEDIAN_CHUNK_ELEMENTS = 1 << 23
+_PHASE_FRAME_ELEMENTS = 1 << 22
 _EPS = 1e-12
 
 
@@ -381,7 +382,7 @@ def resample_poly(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
 
 @functools.lru_cache(maxsize=64)
 def _phase_kernel(up: int, down: int) -> tuple[npt.NDArray[np.float64], int]:
-    """``resample_poly``'s filter as ``up`` phase filters of a strided ``conv1d``.
+    """``resample_poly``'s filter as ``up`` phase filters over frames of the input.
 
     Output ``m = t * up + i`` is ``sum_r W[i, r - base] x[t * down + r]`` where
     ``W[i, r - base] = h[(m0 + i) * down - r * up]`` (zero outside the filter), for the filter
@@ -403,11 +404,12 @@ def _phase_kernel(up: int, down: int) -> tuple[npt.NDArray[np.float64], int]:
 
 
 def resample_poly_phases(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
-    """:func:`resample_poly` computed as ``up`` phase filters of one strided ``conv1d``
-    (stride ``down``): about ``length(h) / up + down`` multiply-adds per output sample instead
-    of the dense layout's ``down`` times the taps per phase, the faster layout when ``up``
-    and ``down`` are both large (360 to 250 Hz is ``up=25, down=36``). Equal to
-    ``scipy.signal.resample_poly`` within the rounding of the input's dtype.
+    """:func:`resample_poly` computed as ``up`` phase filters applied to frames of ``K``
+    input samples taken every ``down`` samples (a strided view times a ``(K, up)`` matrix):
+    about ``length(h) / up + down`` multiply-adds per output sample instead of the dense
+    layout's ``down`` times the taps per phase, the faster layout when ``up`` and ``down`` are
+    both large (360 to 250 Hz is ``up=25, down=36``). Equal to ``scipy.signal.resample_poly``
+    within the rounding of the input's dtype.
 
     Args:
         sig: tensor of shape ``(samples,)``, ``(leads, samples)`` or ``(batch, leads, samples)``.
@@ -432,10 +434,16 @@ def resample_poly_phases(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
     # input samples base .. (blocks - 1) * down + base + k - 1, zero outside the signal
     left = max(0, -base)
     right = max(0, (blocks - 1) * down + base + k - n_in)
-    flat = nnf.pad(x.reshape(-1, 1, n_in), (left, right))[..., base + left :]
-    w = torch.as_tensor(w_np[:, None, :], dtype=x.dtype, device=x.device)
-    out = nnf.conv1d(flat, w, stride=down)[..., :blocks]  # (rows, up, blocks)
-    out = out.transpose(1, 2).reshape(flat.shape[0], blocks * up)
+    flat = nnf.pad(x.reshape(-1, n_in), (left, right))[:, base + left :]
+    frames = flat.unfold(-1, k, down)[:, :blocks]  # (rows, blocks, k), a strided view
+    w = torch.as_tensor(w_np.T, dtype=x.dtype, device=x.device)  # (k, up)
+    rows = flat.shape[0]
+    out = torch.empty(rows, blocks * up, dtype=x.dtype, device=x.device)
+    step = max(1, _PHASE_FRAME_ELEMENTS // (k * rows))  # bounds the frames' copy
+    for b0 in range(0, blocks, step):
+        b1 = min(blocks, b0 + step)
+        # the phases of each frame are consecutive outputs: the product is in time order
+        out[:, b0 * up : b1 * up] = (frames[:, b0:b1] @ w).reshape(rows, (b1 - b0) * up)
     return out[:, :n_out].reshape(*x.shape[:-1], n_out)
 
 
