@@ -104,6 +104,17 @@ def test_stitch_windows_equals_the_plain_computation(
 
     got = stitch_windows(x, window, overlap, fn, reduction, batch_size)
     np.testing.assert_allclose(got, _plain_stitch(x, window, overlap, fn, reduction), atol=1e-6)
+    calls: list[tuple[int, int, int]] = []
+
+    def kept_fn(b: np.ndarray, lo: int, hi: int) -> np.ndarray:  # the steps lo..hi-1 of fn
+        calls.append((b.shape[0], lo, hi))
+        return fn(b)[:, lo:hi]
+
+    narrow = stitch_windows(x, window, overlap, fn, reduction, batch_size, kept_fn=kept_fn)
+    np.testing.assert_array_equal(narrow, got)
+    n_win = window_starts(max(window, -(-n // reduction) * reduction), window, overlap).size
+    assert sum(c[0] for c in calls) == n_win  # every window once, grouped by kept range
+    assert all(0 <= lo < hi <= w_out for _, lo, hi in calls)
 
 
 def _card(**kw: object) -> dict[str, object]:

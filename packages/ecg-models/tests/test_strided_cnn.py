@@ -84,6 +84,29 @@ def test_inference_module_equals_eval_forward(net: StridedCNN) -> None:
         torch.testing.assert_close(other.inference_module()(x), other(x), rtol=1e-5, atol=1e-5)
 
 
+def test_inference_module_keep_equals_the_cut_full_output(net: StridedCNN) -> None:
+    fast = net.inference_module()
+    x = torch.randn(5, 1, 2500)
+    with torch.no_grad():
+        full = fast(x)  # (5, 32, 312)
+        n_out = full.shape[-1]
+        # interior ranges run unpadded on narrower inputs; ranges at the edges fall back
+        for lo, hi in ((31, 281), (40, 41), (30, 282), (0, n_out), (0, 281), (31, n_out)):
+            got = fast(x, (lo, hi))
+            assert got.shape == (5, 32, hi - lo)
+            torch.testing.assert_close(got, full[..., lo:hi], rtol=1e-5, atol=1e-5)
+        for bad in ((-1, 10), (10, 10), (0, n_out + 1)):
+            with pytest.raises(ValueError, match="keep"):
+                fast(x, bad)
+    # every layer strided: nothing to narrow, the cut still holds
+    short = _trained_like(create_backbone("strided_cnn", 1, filters=[8, 8], filter_lengths=[5, 3],
+                                          strides=[2, 2], dilations=[1, 1]))  # fmt: skip
+    assert isinstance(short, StridedCNN)
+    plan = short.inference_module()
+    with torch.no_grad():
+        torch.testing.assert_close(plan(x, (3, 90)), plan(x)[..., 3:90], rtol=1e-5, atol=1e-5)
+
+
 def test_config_errors_name_the_field() -> None:
     with pytest.raises(ValueError, match="filter_lengths must have 6 entries"):
         StridedCNNConfig(filter_lengths=[9, 7])
@@ -124,6 +147,12 @@ def test_qrs_detector_fast_path_equals_the_generic_forward() -> None:
     y = qrs_input(x, 360.0, 250.0)
     np.testing.assert_allclose(fast.probabilities(y), slow.probabilities(y), atol=1e-5)
     np.testing.assert_array_equal(fast(x, 360.0), slow(x, 360.0))
+    # the fast path computes only the kept steps of interior windows: the same probabilities
+    assert fast._narrow() and not slow._narrow()
+    plain = QRSDetector(model, fs=250.0, threshold=0.5)
+    plain._fast = None  # the fast network on every whole window
+    assert not plain._narrow()
+    np.testing.assert_allclose(fast.probabilities(y), plain.probabilities(y), rtol=0, atol=1e-6)
     # a model the fast path does not cover (an RNN) runs as itself
     lstm = ECG_SEQ_LAB_NET(
         ["qrs"], 1, fs=250.0, recover_length=False, cnn={"name": "strided_cnn"},

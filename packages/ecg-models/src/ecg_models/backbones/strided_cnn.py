@@ -246,7 +246,16 @@ class _Conv2dStep(nn.Module):
         self.residual = residual
 
     def forward(self, x: Tensor) -> Tensor:
-        out: Tensor = self.conv(x)
+        return self._finish(self.conv(x), x)
+
+    def unpadded(self, x: Tensor, shift: int) -> Tensor:
+        """The layer without zero padding (stride 1): output step ``j`` is the padded layer's
+        step ``j + shift`` of the full input when ``x`` starts ``shift`` steps later."""
+        conv = self.conv
+        out = nn.functional.conv2d(x, conv.weight, conv.bias, 1, 0, conv.dilation, conv.groups)
+        return self._finish(out, x[..., shift : shift + out.shape[-1]])
+
+    def _finish(self, out: Tensor, x: Tensor) -> Tensor:
         if self.rectify:
             out = out.abs_()
         elif self.relu:
@@ -259,16 +268,59 @@ class _Conv2dStep(nn.Module):
 
 
 class _Conv2dPlan(nn.Module):
+    """The layers of :meth:`StridedCNN.inference_module` run in sequence; ``keep=(lo, hi)``
+    returns only the output steps ``lo..hi-1``."""
+
     def __init__(self, layers: list[nn.Module], reduction: int) -> None:
         super().__init__()
         self.layers = nn.ModuleList(layers)
         self.reduction = reduction
+        # the trailing stride-1 "same" layers: the ones whose work a narrower output range
+        # saves; each has the radius r (output step j reads input steps j - r .. j + r)
+        tail: list[tuple[_Conv2dStep, int]] = []
+        for layer in reversed(layers):
+            if not isinstance(layer, _Conv2dStep) or layer.conv.stride != (1, 1):
+                break
+            conv = layer.conv
+            r = conv.dilation[1] * (conv.kernel_size[1] - 1) // 2
+            if conv.padding != (0, r):
+                break
+            tail.insert(0, (layer, r))
+        self._tail = tail
+        self._n_head = len(layers) - len(tail)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, keep: tuple[int, int] | None = None) -> Tensor:
+        """``(batch, in_channels, samples)`` to ``(batch, out_channels, samples_out)``, or to
+        ``(batch, out_channels, hi - lo)`` with ``keep=(lo, hi)`` (``0 <= lo < hi <=
+        samples_out``): equal to ``forward(x)[..., lo:hi]`` within float32 rounding.
+
+        With ``keep``, the trailing stride-1 layers compute only the steps the kept ones
+        depend on, without padding, when those lie inside the signal (else everything is
+        computed and cut).
+        """
+        n_out = x.shape[-1] // self.reduction
         out = x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        for layer in self.layers:
+        if keep is None:
+            for layer in self.layers:
+                out = layer(out)
+            return out.squeeze(2)[..., :n_out]
+        lo, hi = int(keep[0]), int(keep[1])
+        if not 0 <= lo < hi <= n_out:
+            raise ValueError(f"keep must satisfy 0 <= lo < hi <= {n_out}, got {keep}")
+        for layer in self.layers[: self._n_head]:
             out = layer(out)
-        return out.squeeze(2)[..., : x.shape[-1] // self.reduction]
+        # the input range of each tail layer that the kept steps depend on, last layer first
+        spans = [(lo, hi)]
+        for _, r in reversed(self._tail):
+            spans.insert(0, (spans[0][0] - r, spans[0][1] + r))
+        if spans[0][0] < 0 or spans[0][1] > out.shape[-1]:
+            for layer, _ in self._tail:
+                out = layer(out)
+            return out.squeeze(2)[..., lo:hi]
+        out = out[..., spans[0][0] : spans[0][1]]
+        for layer, r in self._tail:
+            out = layer.unpadded(out, r)
+        return out.squeeze(2)
 
 
 def strided_cnn_config() -> StridedCNNConfig:

@@ -40,6 +40,36 @@ def window_starts(n_samples: int, window: int, overlap: int) -> npt.NDArray[np.i
     return starts
 
 
+def _kept_outputs(
+    batch: FloatArray,
+    lo: npt.NDArray[np.int64],
+    hi: npt.NDArray[np.int64],
+    w_out: int,
+    fn: Callable[[FloatArray], FloatArray],
+    kept_fn: Callable[[FloatArray, int, int], FloatArray] | None,
+) -> list[FloatArray]:
+    """The kept output steps ``lo[k]..hi[k]-1`` of each window ``k`` of ``batch``."""
+    n = batch.shape[0]
+    if kept_fn is None:
+        y = np.asarray(fn(batch), dtype=np.float32)
+        if y.shape[:2] != (n, w_out):
+            raise ValueError(f"fn returned shape {y.shape}, expected ({n}, {w_out}, k)")
+        return [y[k, lo[k] : hi[k]] for k in range(n)]
+    pairs = list(zip(lo.tolist(), hi.tolist(), strict=True))
+    kept: list[FloatArray] = []
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k, pair in enumerate(pairs):
+        groups.setdefault(pair, []).append(k)
+    parts: dict[int, FloatArray] = {}
+    for (a, b), idx in groups.items():  # interior windows share one range: usually one call
+        y = np.asarray(kept_fn(batch if len(idx) == n else batch[idx], a, b), dtype=np.float32)
+        if y.shape[:2] != (len(idx), b - a):
+            raise ValueError(f"kept_fn returned shape {y.shape}, expected ({len(idx)}, {b - a}, k)")
+        parts.update(zip(idx, y, strict=True))
+    kept = [parts[k] for k in range(n)]
+    return kept
+
+
 def stitch_windows(
     x: npt.NDArray[np.floating],
     window: int,
@@ -47,6 +77,7 @@ def stitch_windows(
     fn: Callable[[FloatArray], FloatArray],
     reduction: int = 1,
     batch_size: int = 16,
+    kept_fn: Callable[[FloatArray, int, int], FloatArray] | None = None,
 ) -> FloatArray:
     """Apply ``fn`` to overlapping windows of ``x`` and stitch the outputs.
 
@@ -57,6 +88,9 @@ def stitch_windows(
         fn: maps ``(batch, leads, window)`` float32 to ``(batch, window // reduction, k)``.
         reduction: input samples per output step.
         batch_size: windows per call of ``fn`` (bounds the memory).
+        kept_fn: optional ``kept_fn(batch, lo, hi)``: the output steps ``lo..hi-1`` of ``fn``
+            (``(batch, hi - lo, k)``), for a network that saves work on a narrower output;
+            called instead of ``fn`` for the windows of a batch that keep those steps.
 
     Returns:
         ``(ceil(samples / reduction), k)`` float32: output step ``j`` covers input samples
@@ -98,12 +132,9 @@ def stitch_windows(
             part = xf[:, s : min(n, s + window)]
             batch[k, :, : part.shape[-1]] = part
             batch[k, :, part.shape[-1] :] = 0.0
-        y = np.asarray(fn(batch), dtype=np.float32)
-        if y.shape[:2] != (b1 - b0, w_out):
-            raise ValueError(f"fn returned shape {y.shape}, expected ({b1 - b0}, {w_out}, k)")
+        kept = _kept_outputs(batch, lo[b0:b1], hi[b0:b1], w_out, fn, kept_fn)
         if out is None:
-            out = np.zeros((n_out, y.shape[-1]), dtype=np.float32)
-        kept = [y[k, lo[j] : hi[j]] for k, j in enumerate(range(b0, b1))]
+            out = np.zeros((n_out, kept[0].shape[-1]), dtype=np.float32)
         out[o[b0] + lo[b0] : o[b1 - 1] + hi[b1 - 1]] = np.concatenate(kept)
     if out is None:  # pragma: no cover - there is always at least one window
         raise ValueError("no window to run")

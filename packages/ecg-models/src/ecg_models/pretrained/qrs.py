@@ -110,6 +110,7 @@ def _fast_logits(model: Any) -> Any:
     norm folded, channels-last 2-D convolutions) and that has no RNN, no attention and a head
     of one linear layer runs as that module followed by the head's linear layer: the
     same function within float32 rounding, without the copies of the generic forward.
+    ``run(x, keep=(lo, hi))`` gives the steps ``lo..hi-1`` only, computing less.
     """
     backbone: Any = getattr(model, "backbone", None)
     head = getattr(model, "head", None)
@@ -130,10 +131,10 @@ def _fast_logits(model: Any) -> Any:
     lin = linears[0]
     plan = backbone.inference_module()
 
-    def run(x: torch.Tensor) -> torch.Tensor:
+    def run(x: torch.Tensor, keep: tuple[int, int] | None = None) -> torch.Tensor:
         # the plan's output is channels-last in memory: the transpose is a free view
         out: torch.Tensor = torch.nn.functional.linear(
-            plan(x).transpose(1, 2), lin.weight, lin.bias
+            plan(x, keep).transpose(1, 2), lin.weight, lin.bias
         )
         return out
 
@@ -218,6 +219,7 @@ class QRSDetector:
         self.flip_average = bool(flip_average)
         self._flip = self.flip_average and not _polarity_invariant(model)
         fast = _fast_logits(model)
+        self._fast = fast
         self._logits = self.model if fast is None else fast
         self.refine = round(float(refine_ms) / 1000 * self.fs)
         self.batch_size = int(batch_size)
@@ -238,12 +240,25 @@ class QRSDetector:
         out: FloatArray = prob.numpy()
         return out
 
+    def _narrow(self) -> bool:
+        """Whether the network is the fast path, which can compute a narrower output."""
+        return self._fast is not None and self._logits is self._fast and not self._flip
+
+    def _net_kept(self, batch: FloatArray, lo: int, hi: int) -> FloatArray:
+        """:meth:`_net`'s steps ``lo..hi-1`` from the fast path, which computes only those."""
+        x = torch.from_numpy(robust_scale(batch))
+        with torch.inference_mode():
+            prob = torch.sigmoid(self._logits(x, (lo, hi))[..., :1])
+        kept: FloatArray = prob.numpy()
+        return kept
+
     def probabilities(self, x: FloatArray) -> FloatArray:
         """Per-step QRS probabilities ``(ceil(samples / reduction),)`` of a filtered signal
         ``x`` (``(samples,)`` at :attr:`fs`, from :func:`qrs_input`)."""
         out = stitch_windows(
-            x[None], self.window, self.overlap, self._net, self.reduction, self.batch_size
-        )
+            x[None], self.window, self.overlap, self._net, self.reduction, self.batch_size,
+            kept_fn=self._net_kept if self._narrow() else None,
+        )  # fmt: skip
         return out[:, 0]
 
     def peaks_from_probabilities(
