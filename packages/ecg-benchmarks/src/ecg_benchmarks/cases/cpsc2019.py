@@ -66,7 +66,7 @@ class ModelSettings:
     arch: str = "strided_cnn"
     width_divisor: int = 8
     rnn_hidden: int = 32
-    context_layers: int = 0
+    context_layers: int = 1
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -150,7 +150,7 @@ class DetectSettings:
         nstdb: also score the NSTDB records of the sample data (a test set, never trained on).
     """
 
-    threshold: float = 0.3
+    threshold: float = 0.5
     refractory_ms: float = 200.0
     flip_average: bool = True
     overlap_s: float = 2.0
