@@ -76,6 +76,10 @@ def export_delineation(run_dir: Path, command: str, out_dir: Path | None = None)
         f"LUDB held-out ({n_test} records x 12 leads, seed {cfg['seed']} split) {k} F1": float(v)
         for k, v in metrics["f1_per_boundary"].items()
     }
+    for k, v in metrics.get("protocol_f1_per_boundary", {}).items():  # runs since the 2-8 s score
+        scores[
+            f"LUDB held-out ({n_test} records x 12 leads, seed {cfg['seed']} split), 2-8 s, {k} F1"
+        ] = float(v)
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"],
