@@ -98,6 +98,19 @@ def test_inference_module_keep_equals_the_cut_full_output(net: StridedCNN) -> No
         for bad in ((-1, 10), (10, 10), (0, n_out + 1)):
             with pytest.raises(ValueError, match="keep"):
                 fast(x, bad)
+    # a receptive field wider than the margins: the first tail layers pad at the window edges
+    wide = _trained_like(create_backbone("strided_cnn", 1, filters=[16, 24, 32, 32, 32, 32, 32],
+                                         filter_lengths=[9, 7, 5, 5, 5, 5, 5],
+                                         strides=[4, 2, 1, 1, 1, 1, 1],
+                                         dilations=[1, 1, 1, 2, 4, 8, 16]))  # fmt: skip
+    assert isinstance(wide, StridedCNN)
+    plan_wide = wide.inference_module()
+    with torch.no_grad():
+        full = plan_wide(x)
+        for lo, hi in ((31, 281), (100, 101), (0, 250), (62, 312)):
+            torch.testing.assert_close(
+                plan_wide(x, (lo, hi)), full[..., lo:hi], rtol=1e-5, atol=1e-5
+            )
     # every layer strided: nothing to narrow, the cut still holds
     short = _trained_like(create_backbone("strided_cnn", 1, filters=[8, 8], filter_lengths=[5, 3],
                                           strides=[2, 2], dilations=[1, 1]))  # fmt: skip

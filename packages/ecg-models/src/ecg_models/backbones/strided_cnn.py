@@ -294,9 +294,8 @@ class _Conv2dPlan(nn.Module):
         ``(batch, out_channels, hi - lo)`` with ``keep=(lo, hi)`` (``0 <= lo < hi <=
         samples_out``): equal to ``forward(x)[..., lo:hi]`` within float32 rounding.
 
-        With ``keep``, the trailing stride-1 layers compute only the steps the kept ones
-        depend on, without padding, when those lie inside the signal (else everything is
-        computed and cut).
+        With ``keep``, each trailing stride-1 layer computes only the steps the kept ones
+        depend on (zero-padded only where they reach beyond the signal, as the full layer).
         """
         n_out = x.shape[-1] // self.reduction
         out = x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
@@ -309,17 +308,22 @@ class _Conv2dPlan(nn.Module):
             raise ValueError(f"keep must satisfy 0 <= lo < hi <= {n_out}, got {keep}")
         for layer in self.layers[: self._n_head]:
             out = layer(out)
-        # the input range of each tail layer that the kept steps depend on, last layer first
-        spans = [(lo, hi)]
-        for _, r in reversed(self._tail):
-            spans.insert(0, (spans[0][0] - r, spans[0][1] + r))
-        if spans[0][0] < 0 or spans[0][1] > out.shape[-1]:
-            for layer, _ in self._tail:
-                out = layer(out)
+        if not self._tail:
             return out.squeeze(2)[..., lo:hi]
-        out = out[..., spans[0][0] : spans[0][1]]
-        for layer, r in self._tail:
-            out = layer.unpadded(out, r)
+        n = out.shape[-1]
+        # the output steps each tail layer must give (last layer first): the ones the next
+        # layer reads, inside the signal (outside it the padded layers read zeros)
+        spans = [(lo, hi)]
+        for _, r in reversed(self._tail[1:]):
+            a, b = spans[0]
+            spans.insert(0, (max(0, a - r), min(n, b + r)))
+        start = 0  # out holds the steps start, start + 1, ... of the current layer's input
+        for (layer, r), (a, b) in zip(self._tail, spans, strict=True):
+            pad_lo, pad_hi = max(0, r - a), max(0, b + r - n)
+            x_in = out[..., a - r + pad_lo - start : b + r - pad_hi - start]
+            if pad_lo or pad_hi:
+                x_in = nn.functional.pad(x_in, (pad_lo, pad_hi))
+            out, start = layer.unpadded(x_in, r), a
         return out.squeeze(2)
 
 
