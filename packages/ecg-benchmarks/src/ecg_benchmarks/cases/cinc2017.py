@@ -186,7 +186,7 @@ class CINC2017Settings(BenchmarkSettings):
         train: the optimisation.
     """
 
-    epochs: int = 16
+    epochs: int = 32
     data: CINC2017DataSettings = field(default_factory=CINC2017DataSettings)
     model: CRNNSettings = field(default_factory=_default_model)
     loss: CINC2017LossSettings = field(default_factory=CINC2017LossSettings)
