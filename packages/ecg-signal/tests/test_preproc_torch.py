@@ -81,41 +81,44 @@ def test_notch_matches_filtfilt() -> None:
 def test_resample_poly_equals_scipy(shape: tuple[int, ...], up: int, down: int) -> None:
     x = _sig(shape)
     ref = signal.resample_poly(x, up, down, axis=-1)
-    y = tf.resample_poly(torch.from_numpy(x), up, down)
-    assert tuple(y.shape) == ref.shape
-    np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
+    for layout in ("auto", "dense"):
+        y = tf.resample_poly(torch.from_numpy(x), up, down, layout=layout)
+        assert tuple(y.shape) == ref.shape
+        np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize(
     ("up", "down"), [(25, 36), (36, 25), (25, 18), (5, 2), (1, 4), (3, 1000), (125, 64)]
 )
-def test_resample_poly_phases_equals_scipy(shape: tuple[int, ...], up: int, down: int) -> None:
+def test_resample_poly_phases_layout_equals_scipy(
+    shape: tuple[int, ...], up: int, down: int
+) -> None:
     x = _sig(shape)
     ref = signal.resample_poly(x, up, down, axis=-1)
-    y = tf.resample_poly_phases(torch.from_numpy(x), up, down)
+    y = tf.resample_poly(torch.from_numpy(x), up, down, layout="phases")
     assert tuple(y.shape) == ref.shape
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
-    y32 = tf.resample_poly_phases(torch.from_numpy(x.astype(np.float32)), up, down)
+    y32 = tf.resample_poly(torch.from_numpy(x.astype(np.float32)), up, down, layout="phases")
     assert y32.dtype == torch.float32
     _close32(y32, ref)
 
 
-def test_resample_poly_phases_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resample_poly_phases_layout_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     x = _sig((2, 3001))
     ref = signal.resample_poly(x, 25, 36, axis=-1)
     for elements in (1, 500, 1 << 22):  # one frame per product, a few, all at once
         monkeypatch.setattr(tf, "_PHASE_FRAME_ELEMENTS", elements)
-        y = tf.resample_poly_phases(torch.from_numpy(x), 25, 36)
+        y = tf.resample_poly(torch.from_numpy(x), 25, 36, layout="phases")
         np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
 
 
 @settings(max_examples=25, deadline=None)
 @given(up=st.integers(1, 40), down=st.integers(1, 40), n=st.integers(1, 300))
-def test_resample_poly_phases_property(up: int, down: int, n: int) -> None:
+def test_resample_poly_phases_layout_property(up: int, down: int, n: int) -> None:
     x = np.random.default_rng(n).standard_normal((2, n))
     ref = signal.resample_poly(x, up, down, axis=-1)
-    y = tf.resample_poly_phases(torch.from_numpy(x), up, down)
+    y = tf.resample_poly(torch.from_numpy(x), up, down, layout="phases")
     assert tuple(y.shape) == ref.shape
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
 
@@ -245,6 +248,8 @@ def test_torch_bad_input() -> None:
         tf.median_filter(x, 10)
     with pytest.raises(ValueError, match="up must be a positive integer"):
         tf.resample_poly(x, 0, 2)
+    with pytest.raises(ValueError, match="layout must be one of"):
+        tf.resample_poly(x, 2, 3, layout="fft")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="did you mean 'min-max'"):
         pm.Normalize("minmax")
 
@@ -274,9 +279,25 @@ def test_real_cpsc2019_torch_pipeline_matches_scipy(sample_data: Path) -> None:
 def test_resample_poly_property(up: int, down: int, n: int) -> None:
     x = np.random.default_rng(n).standard_normal((2, n))
     ref = signal.resample_poly(x, up, down, axis=-1)
-    y = tf.resample_poly(torch.from_numpy(x), up, down)
+    y = tf.resample_poly(torch.from_numpy(x), up, down, layout="dense")
     assert tuple(y.shape) == ref.shape
     np.testing.assert_allclose(y.numpy(), ref, rtol=0, atol=1e-12)
+
+
+def test_resample_poly_auto_layout_is_the_documented_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[str] = []
+    for name in ("dense", "phases"):
+        real = getattr(tf, f"_resample_{name}")
+        monkeypatch.setattr(
+            tf,
+            f"_resample_{name}",
+            lambda x, u, d, real=real, name=name: used.append(name) or real(x, u, d),
+        )
+    x = torch.from_numpy(_sig((2, 900)))
+    for up, down in ((5, 2), (50, 72), (25, 36), (9, 10), (8, 1000)):
+        tf.resample_poly(x, up, down)
+    # gcd first (50/72 -> 25/36), then dense when min(up, down) <= 8
+    assert used == ["dense", "phases", "phases", "phases", "dense"]
 
 
 @settings(max_examples=20, deadline=None)

@@ -347,7 +347,8 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
         goes through ``scipy.signal.resample_poly``; float32 input is filtered in float32 (as
         scipy does) by the same polyphase filter as a dense ``conv1d`` (when
         ``min(up, down) <= 8``) or as ``up`` phase filters over strided frames (when
-        ``up * down <= 8192``), which equals scipy within float32 rounding and is faster.
+        ``up * down <= 8192``): :func:`ecg_signal.preprocess.torch_functional.resample_poly`,
+        which equals scipy within float32 rounding and is faster.
     """
     x = as_signal(sig)
     up, down = resample_ratio(fs, target_fs)
@@ -361,9 +362,7 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
         # rounding
         import torch
 
-        from ecg_signal.preprocess.torch_functional import resample_poly, resample_poly_phases
-
-        run = resample_poly if small else resample_poly_phases
+        from ecg_signal.preprocess.torch_functional import resample_poly
 
         # one intra-op thread: this short convolution gains little from more, and OpenMP
         # threads that spin-wait on a busy machine make it many times slower
@@ -372,7 +371,7 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
             if threads > 1:
                 torch.set_num_threads(1)
             with torch.no_grad():
-                out = run(torch.from_numpy(np.ascontiguousarray(x)), up, down)
+                out = resample_poly(torch.from_numpy(np.ascontiguousarray(x)), up, down)
         finally:
             if threads > 1:
                 torch.set_num_threads(threads)

@@ -42,8 +42,8 @@ __all__ = [
     "sosfiltfilt",
     "bandpass",
     "notch",
+    "RESAMPLE_LAYOUTS",
     "resample_poly",
-    "resample_poly_phases",
     "resample",
     "median_filter",
     "baseline_remove",
@@ -340,19 +340,39 @@ def _polyphase_kernel(up: int, down: int) -> tuple[npt.NDArray[np.float64], int]
     return np.ascontiguousarray(w), off
 
 
-def resample_poly(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
+RESAMPLE_LAYOUTS = ("auto", "dense", "phases")
+_DENSE_MAX_FACTOR = 8
+
+
+def resample_poly(
+    sig: torch.Tensor,
+    up: int,
+    down: int,
+    layout: Literal["auto", "dense", "phases"] = "auto",
+) -> torch.Tensor:
     """``scipy.signal.resample_poly(sig, up, down, axis=-1)`` (default window and padding).
 
     Output sample ``m`` is ``sum_q x[q] h[m * down - q * up]`` for the filter ``h`` of
     :func:`ecg_signal.preprocess.functional.resample_filter` (``upfirdn`` without computing
-    the discarded samples). The polyphase structure is one dense ``conv1d``: the input viewed
-    as ``down`` interleaved channels, ``up`` output channels (the output phases), computed in
-    the input's dtype as scipy does.
+    the discarded samples), in the input's dtype as scipy does, by one of two layouts of the
+    same polyphase filter:
+
+    * ``"dense"``: one ``conv1d``, the input viewed as ``down`` interleaved channels and
+      ``up`` output channels (the output phases); about ``down`` times the taps per phase
+      multiply-adds per output sample, the faster layout when ``up`` or ``down`` is small;
+    * ``"phases"``: ``up`` phase filters applied to frames of ``K`` input samples taken
+      every ``down`` samples (a strided view times a ``(K, up)`` matrix, in blocks of bounded
+      memory); about ``length(h) / up + down`` multiply-adds per output sample, the faster
+      layout when both are large (360 to 250 Hz is ``up=25, down=36``).
+
+    ``"auto"`` takes ``"dense"`` when ``min(up, down) <= 8`` (after dividing by their gcd),
+    else ``"phases"``. Both equal scipy within the rounding of the input's dtype.
 
     Args:
         sig: tensor of shape ``(samples,)``, ``(leads, samples)`` or ``(batch, leads, samples)``.
         up: upsampling factor (positive integer).
         down: downsampling factor (positive integer).
+        layout: ``"auto"``, ``"dense"`` or ``"phases"``.
 
     Returns:
         Tensor of shape ``(..., ceil(samples * up / down))``.
@@ -361,10 +381,21 @@ def resample_poly(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
     for name, val in (("up", up), ("down", down)):
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
             raise ValueError(f"{name} must be a positive integer, got {val!r}")
+    if layout not in RESAMPLE_LAYOUTS:
+        raise ValueError(f"layout must be one of {RESAMPLE_LAYOUTS}, got {layout!r}")
     g = int(np.gcd(int(up), int(down)))
     up, down = int(up) // g, int(down) // g
     if up == down == 1:
         return x.clone()
+    if layout == "auto":
+        layout = "dense" if min(up, down) <= _DENSE_MAX_FACTOR else "phases"
+    if layout == "dense":
+        return _resample_dense(x, up, down)
+    return _resample_phases(x, up, down)
+
+
+def _resample_dense(x: torch.Tensor, up: int, down: int) -> torch.Tensor:
+    """The ``"dense"`` layout of :func:`resample_poly` (checked, coprime factors)."""
     n_in = x.shape[-1]
     n_out = -(-n_in * up // down)
     w_np, off = _polyphase_kernel(up, down)
@@ -403,29 +434,8 @@ def _phase_kernel(up: int, down: int) -> tuple[npt.NDArray[np.float64], int]:
     return np.ascontiguousarray(w), base
 
 
-def resample_poly_phases(sig: torch.Tensor, up: int, down: int) -> torch.Tensor:
-    """:func:`resample_poly` computed as ``up`` phase filters applied to frames of ``K``
-    input samples taken every ``down`` samples (a strided view times a ``(K, up)`` matrix):
-    about ``length(h) / up + down`` multiply-adds per output sample instead of the dense
-    layout's ``down`` times the taps per phase, the faster layout when ``up`` and ``down`` are
-    both large (360 to 250 Hz is ``up=25, down=36``). Equal to ``scipy.signal.resample_poly``
-    within the rounding of the input's dtype.
-
-    Args:
-        sig: tensor of shape ``(samples,)``, ``(leads, samples)`` or ``(batch, leads, samples)``.
-        up, down: the resampling factors (positive integers).
-
-    Returns:
-        Tensor of shape ``(..., ceil(samples * up / down))``.
-    """
-    x = as_tensor_signal(sig)
-    for name, val in (("up", up), ("down", down)):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
-            raise ValueError(f"{name} must be a positive integer, got {val!r}")
-    g = int(np.gcd(int(up), int(down)))
-    up, down = int(up) // g, int(down) // g
-    if up == down == 1:
-        return x.clone()
+def _resample_phases(x: torch.Tensor, up: int, down: int) -> torch.Tensor:
+    """The ``"phases"`` layout of :func:`resample_poly` (checked, coprime factors)."""
     n_in = x.shape[-1]
     n_out = -(-n_in * up // down)
     w_np, base = _phase_kernel(up, down)
