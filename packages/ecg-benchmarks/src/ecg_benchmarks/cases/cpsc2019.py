@@ -104,7 +104,7 @@ class DataSettings:
     fs: float = 250.0
     window_s: float = 10.0
     cpsc_repeat: int = 16
-    pool_windows: int = 600
+    pool_windows: int = 1200
     extra_databases: list[str] = field(
         default_factory=lambda: ["qtdb", "ludb", "mitdb", "cpsc2021", "cinc2021", "cpsc2018"]
     )
