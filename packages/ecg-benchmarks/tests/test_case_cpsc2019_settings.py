@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ecg_benchmarks.cases.cpsc2019 import AugmentSettings, DataSettings, ModelSettings, build_model
+from ecg_benchmarks.cases._cpsc2019_settings import AugmentSettings, DataSettings, ModelSettings
+from ecg_benchmarks.cases.cpsc2019 import build_model
 
 
 def test_strided_cnn_network_shape_and_polarity_invariance() -> None:
