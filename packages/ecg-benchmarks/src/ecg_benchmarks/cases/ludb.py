@@ -308,6 +308,19 @@ class LeadItems(Dataset[tuple[torch.Tensor, torch.Tensor]]):
 # ---------------------------------------------------------------- the case
 
 
+def _boundary_table(res: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"P onset": {"sensitivity": ..., "ppv": ..., "f1": ..., "mean_error_ms": ...,
+    "sd_error_ms": ...}, ...}`` from the flat ``<wave>_<boundary>_<metric>`` scores."""
+    return {
+        f"{WAVE_LABELS[w]} {b}": {
+            k: res[f"{w}_{b}_{k}"]
+            for k in ("sensitivity", "ppv", "f1", "mean_error_ms", "sd_error_ms")
+        }
+        for w in WAVE_LABELS
+        for b in ("onset", "offset")
+    }
+
+
 @register_benchmark
 class LUDBBenchmark(Case[LUDBSettings]):
     """Wave delineation on LUDB (12-lead context U-Net), boundary F1 and errors."""
@@ -445,24 +458,10 @@ class LUDBBenchmark(Case[LUDBSettings]):
     def evaluate_model(self, s: LUDBSettings, model: torch.nn.Module, test: Any) -> Evaluation:
         loader = DataLoader(test, batch_size=4)
         res, true, pred, sigs = self._score(s, model, loader)
-        table = {
-            f"{WAVE_LABELS[w]} {b}": {
-                k: res[f"{w}_{b}_{k}"]
-                for k in ("sensitivity", "ppv", "f1", "mean_error_ms", "sd_error_ms")
-            }
-            for w in WAVE_LABELS
-            for b in ("onset", "offset")
-        }
+        table = _boundary_table(res)
         n_rec = len(test)
         span = delineation_scores(true, pred, s.data.fs, s.tolerance_ms, PROTOCOL_SPAN_S)
-        table_span = {
-            f"{WAVE_LABELS[w]} {b}": {
-                k: span[f"{w}_{b}_{k}"]
-                for k in ("sensitivity", "ppv", "f1", "mean_error_ms", "sd_error_ms")
-            }
-            for w in WAVE_LABELS
-            for b in ("onset", "offset")
-        }
+        table_span = _boundary_table(span)
         metrics: dict[str, Any] = {
             "mean_boundary_f1": res["mean_boundary_f1"],
             **{f"{w}_{b}_f1": res[f"{w}_{b}_f1"] for w in WAVE_LABELS for b in ("onset", "offset")},
