@@ -1,4 +1,4 @@
-"""The RR head of the cinc2017 case: RR-interval features of the records (ecg-models'
+"""The RR head of the cinc2017 case: RR-interval features of the records (ecg-signal's
 ``rr_features`` on the raw 300 Hz signal, cached on disk) and the multinomial logistic
 regression over the network's log-probabilities and those features, fitted on the
 validation records (the network's outputs on its training records are overconfident)."""
@@ -12,10 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-__all__ = ["HEAD_EPS", "fit_rr_head", "record_features"]
+__all__ = ["fit_rr_head", "record_features"]
 
-#: floor added to the network's probabilities before the log (as ``apply_rr_head``)
-HEAD_EPS = 1e-6
 _VERSION = "rr_features v1"
 
 
@@ -115,7 +113,7 @@ def fit_rr_head(
     the standardised RR features of the training records (mean cross-entropy +
     ``feature_l2`` * sum of squared weights; init seeded by ``seed``); the network's outputs
     on its own training records are overconfident, so the logistic regression over
-    ``[log(probs + HEAD_EPS), rr_log_probs]`` is fitted on the validation records
+    ``[log(probs + RR_HEAD_EPS), rr_log_probs]`` is fitted on the validation records
     (:func:`fit_logistic` with ``l2``).
 
     Args:
@@ -129,7 +127,7 @@ def fit_rr_head(
     Returns:
         the head mapping of ``ecg_models.pretrained.cinc2017.apply_rr_head`` (lists).
     """
-    from ecg_models.pretrained._rr_head import rr_log_probs
+    from ecg_models.pretrained._rr_head import RR_HEAD_EPS, rr_log_probs
 
     p = np.asarray(probs, dtype=np.float64)
     f = np.asarray(features, dtype=np.float64)
@@ -176,7 +174,7 @@ def fit_rr_head(
         "weight": np.zeros((k, 2 * k)).tolist(),
         "bias": np.zeros(k).tolist(),
     }
-    z = np.concatenate([np.log(p + HEAD_EPS), rr_log_probs(head, f)], axis=1)
+    z = np.concatenate([np.log(p + RR_HEAD_EPS), rr_log_probs(head, f)], axis=1)
     weight, bias = fit_logistic(z, y, l2=l2, n_classes=k)
     head.update(
         weight=weight.tolist(),

@@ -38,7 +38,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from ecg_benchmarks.base import BenchmarkError, BenchmarkSettings, RunOptions, register_benchmark
-from ecg_benchmarks.cases._cinc2017_head import HEAD_EPS, fit_rr_head, record_features
+from ecg_benchmarks.cases._cinc2017_head import fit_rr_head, record_features
 from ecg_benchmarks.cases._cinc2017_report import CLASSES, plot_saliency
 from ecg_benchmarks.cases._common import TRAIN_AUGMENT, plot_confusion, plot_per_class
 from ecg_benchmarks.cases._multilabel import CRNNSettings, build_crnn
@@ -424,7 +424,7 @@ class CINC2017Benchmark(Case[CINC2017Settings]):
         if settings.head.kind == "rr":
             head = self.rr_head(settings, model)
             feats = record_features(_base(test), _records(test))
-            probs = apply_rr_head(head, net_probs, feats, eps=HEAD_EPS)
+            probs = apply_rr_head(head, net_probs, feats)
         ans = probs.argmax(-1)
         score = cinc2017_score(ref.tolist(), ans.tolist())
         metrics: dict[str, Any] = {

@@ -17,7 +17,10 @@ import numpy.typing as npt
 
 from ecg_signal.rr_intervals import RR_FEATURES
 
-__all__ = ["apply_rr_head", "check_rr_head", "rr_log_probs"]
+__all__ = ["RR_HEAD_EPS", "apply_rr_head", "check_rr_head", "rr_log_probs"]
+
+RR_HEAD_EPS = 1e-6
+"""Floor added to the network's probabilities before their log, in fitting and in applying."""
 
 
 def check_rr_head(head: Any, n_classes: int) -> dict[str, npt.NDArray[np.float64]]:
@@ -84,7 +87,7 @@ def rr_log_probs(head: Any, features: Any) -> npt.NDArray[np.float64]:
 
 
 def apply_rr_head(
-    head: Any, probs: Any, features: Any, *, eps: float = 1e-6
+    head: Any, probs: Any, features: Any, *, eps: float = RR_HEAD_EPS
 ) -> npt.NDArray[np.float64]:
     """Class probabilities of the RR head.
 
