@@ -1,5 +1,6 @@
 """The cpsc2019 case: its hybrid, windows and scoring by hand, the synthetic fallback end to end
-(with an interrupted and resumed run), predictions, and the extra databases of the sample data."""
+(with an interrupted and resumed run), predictions, the extra databases of the sample data, the settings (network choice, checks) and
+the ectopic-beat sampling weights."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 import pytest
 import torch
 
+from ecg_benchmarks.cases._cpsc2019_sampling import abnormal_fraction, abnormal_weights
+from ecg_benchmarks.cases._cpsc2019_settings import AugmentSettings, DataSettings, ModelSettings
 from ecg_benchmarks.cases._qrs import (
     WindowPool,
     hybrid_peaks,
@@ -18,6 +21,7 @@ from ecg_benchmarks.cases._qrs import (
     score_long_record,
 )
 from ecg_benchmarks.cases._qrs_data import EXTRA_DATABASES, QRSRecording
+from ecg_benchmarks.cases.cpsc2019 import build_model
 from ecg_benchmarks.cli import main
 
 FS = 500.0
@@ -198,3 +202,93 @@ def test_qtdb_recordings(sample_data: Path) -> None:
     assert len(recs) == 2 * 64  # two leads of the 64 records with reference beats
     r = recs[0]
     assert len(r.x) == 225000 and r.hi == 225000 and len(r.peaks) > 500
+
+
+def test_strided_cnn_network_shape_and_polarity_invariance() -> None:
+    torch.manual_seed(0)
+    model = build_model(ModelSettings(arch="strided_cnn"), 250.0).eval()
+    x = torch.randn(2, 1, 2500)
+    with torch.no_grad():
+        y, y_flip = model(x), model(-x)
+    assert model.reduction == 8 and y.shape == (2, 2500 // 8, 1)
+    torch.testing.assert_close(y, y_flip)  # the rectified stem: f(-x) == f(x)
+    assert not torch.allclose(y, torch.zeros_like(y))
+
+
+def test_context_layers_double_the_receptive_field_and_keep_the_invariance() -> None:
+    torch.manual_seed(0)
+    model = build_model(ModelSettings(arch="strided_cnn", context_layers=2), 250.0).eval()
+    assert model.backbone.config.dilations[-3:] == [8, 16, 32]
+    x = torch.zeros(1, 1, 5000)
+    x[0, 0, 2500] = 1.0  # an impulse: its influence spans the receptive field
+    with torch.no_grad():
+        base = model(torch.zeros_like(x))[0, :, 0]
+        y, y_flip = model(x)[0, :, 0], model(-x)[0, :, 0]
+    torch.testing.assert_close(y, y_flip)
+    reach = (y - base).abs() > 0
+    steps = torch.nonzero(reach)[:, 0]
+    # six layers span 513 samples (64 steps of 8 samples); dilations 16 and 32 add 4 * (16 + 32)
+    assert int(steps.max() - steps.min()) > 200
+    with pytest.raises(ValueError, match="model.context_layers"):
+        ModelSettings(context_layers=4)
+
+
+def test_the_default_network_is_the_strided_cnn() -> None:
+    from ecg_models.backbones.strided_cnn import StridedCNN
+
+    assert isinstance(build_model(ModelSettings(), 250.0).backbone, StridedCNN)
+
+
+def test_bad_model_and_data_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="model.arch must be one of"):
+        ModelSettings(arch="transformer")
+    with pytest.raises(ValueError, match="data.abnormal_weight must be >= 0"):
+        DataSettings(abnormal_weight=-1.0)
+
+
+def test_bad_noise_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="augment.noise_kinds"):
+        AugmentSettings(noise_kinds=[])
+    with pytest.raises(ValueError, match="augment.noise_kinds"):
+        AugmentSettings(noise_kinds=["hum"])
+    with pytest.raises(ValueError, match=r"augment.noise must be in \[0, 1\]"):
+        AugmentSettings(noise=1.5)
+    with pytest.raises(ValueError, match=r"augment.noise_only must be in \[0, 1\]"):
+        AugmentSettings(noise_only=-0.1)
+    with pytest.raises(ValueError, match="noise_snr_low_db"):
+        AugmentSettings(noise_snr_low_db=10.0, noise_snr_high_db=0.0)
+
+
+def test_abnormal_fraction_by_hand() -> None:
+    assert abnormal_fraction([]) == 0.0
+    assert abnormal_fraction(["N", "V", "N", "A"]) == 0.5
+    assert abnormal_fraction(["N", "L", "R", "/", "f", "e", "j"]) == 0.0  # paced, BBB: not ectopic
+    assert abnormal_fraction(["F", "J", "S", "E", "a"]) == 1.0
+
+
+def test_weights_without_beat_symbols_stay_proportional() -> None:
+    # LUDB and consensus-labelled recordings have no beat symbols: their factor is 1
+    got = abnormal_weights(["ludb/1/ii", "cinc2021/A0001/0"], [1.0, 3.0], Path("."), 10.0)
+    np.testing.assert_allclose(got, [0.25, 0.75])
+
+
+@pytest.mark.data
+def test_weights_follow_the_ectopic_share_of_qtdb_records(sample_data: Path) -> None:
+    import wfdb
+
+    frac = {}
+    for rec in ("sel223", "sel100"):
+        sym = wfdb.rdann(str(sample_data / "qtdb" / rec), "atr").symbol
+        beats = [s for s in sym if s in set("NLRBAaJSVrFejnE/fQ?")]
+        frac[rec] = sum(s in set("VEFAaJS") for s in beats) / len(beats)
+    assert frac["sel223"] > 0.1  # the record of the test: ventricular ectopy
+    got = abnormal_weights(["qtdb/sel223/0", "qtdb/sel100/1"], [0.5, 0.5], sample_data, 4.0)
+    want = np.array([1 + 4 * frac["sel223"], 1 + 4 * frac["sel100"]])
+    np.testing.assert_allclose(got, want / want.sum(), rtol=1e-9)
+
+
+def test_bad_sampling_arguments_are_refused() -> None:
+    with pytest.raises(ValueError, match="weight must be >= 0"):
+        abnormal_weights(["qtdb/sel100/0"], [1.0], Path("."), -2.0)
+    with pytest.raises(ValueError, match="one non-negative value per source"):
+        abnormal_weights(["qtdb/sel100/0"], [1.0, 2.0], Path("."), 1.0)
