@@ -1,6 +1,6 @@
 """The cpsc2019 case: its hybrid, windows and scoring by hand, the synthetic fallback end to end
 (with an interrupted and resumed run), predictions, the extra databases of the sample data, the settings (network choice, checks) and
-the ectopic-beat sampling weights."""
+the ectopic-beat sampling weights, the record-disjoint folds."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 import torch
 
+from ecg_benchmarks.base import BenchmarkError
 from ecg_benchmarks.cases._cpsc2019_sampling import abnormal_fraction, abnormal_weights
-from ecg_benchmarks.cases._cpsc2019_settings import AugmentSettings, DataSettings, ModelSettings
+from ecg_benchmarks.cases._cpsc2019_settings import (
+    AugmentSettings,
+    CPSC2019Settings,
+    DataSettings,
+    ModelSettings,
+)
 from ecg_benchmarks.cases._qrs import (
     WindowPool,
     hybrid_peaks,
@@ -21,7 +27,7 @@ from ecg_benchmarks.cases._qrs import (
     score_long_record,
 )
 from ecg_benchmarks.cases._qrs_data import EXTRA_DATABASES, QRSRecording
-from ecg_benchmarks.cases.cpsc2019 import build_model
+from ecg_benchmarks.cases.cpsc2019 import build_model, split_records, split_text
 from ecg_benchmarks.cli import main
 
 FS = 500.0
@@ -292,3 +298,67 @@ def test_bad_sampling_arguments_are_refused() -> None:
         abnormal_weights(["qtdb/sel100/0"], [1.0], Path("."), -2.0)
     with pytest.raises(ValueError, match="one non-negative value per source"):
         abnormal_weights(["qtdb/sel100/0"], [1.0, 2.0], Path("."), 1.0)
+
+
+#: the held-out records of the default run (seed 0, fold 0 of 4): the shipped ``qrs`` model's
+DEFAULT_TEST = [
+    "data_00126", "data_00147", "data_00224", "data_00259", "data_00619",
+    "data_00980", "data_01110", "data_01170", "data_01235", "data_01511",
+]  # fmt: skip
+
+
+def _settings(**data: object) -> CPSC2019Settings:
+    return CPSC2019Settings(data=DataSettings(**data))  # type: ignore[arg-type]
+
+
+@pytest.mark.data
+def test_the_default_split_holds_out_the_same_records_and_the_folds_partition(
+    sample_data: Path,
+) -> None:
+    from ecg_data import CPSC2019
+
+    names = list(CPSC2019(sample_data / "cpsc2019").all_records)
+    assert len(names) == 40
+    train, test = split_records(names, CPSC2019Settings())
+    assert test == DEFAULT_TEST and len(train) == 30 and not set(train) & set(test)
+    # the plain 75/25 split of data.n_folds=0 holds out the same ten
+    assert split_records(names, _settings(n_folds=0))[1] == DEFAULT_TEST
+    folds = [split_records(names, _settings(fold=k)) for k in range(4)]
+    held = [t for _, t in folds]
+    assert all(len(t) == 10 for t in held)
+    assert sorted(sum(held, [])) == sorted(names)  # every record held out exactly once
+    for tr, te in folds:
+        assert sorted(tr + te) == sorted(names) and not set(tr) & set(te)
+    other_seed = CPSC2019Settings(seed=1)
+    assert split_records(names, other_seed)[1] != DEFAULT_TEST
+    assert split_text(CPSC2019Settings()) == "fold 0 of 4 (seed 0)"
+    assert split_text(_settings(fold=3)) == "fold 3 of 4 (seed 0)"
+
+
+def test_folds_of_a_record_count_not_divisible_by_the_folds() -> None:
+    names = [f"r{i:02d}" for i in range(10)]
+    held = [split_records(names, _settings(fold=k))[1] for k in range(4)]
+    assert [len(t) for t in held] == [3, 3, 2, 2]  # numpy.array_split's chunks
+    assert sorted(sum(held, [])) == names
+    with pytest.raises(BenchmarkError, match="3 records are too few for data.n_folds=4"):
+        split_records(names[:3], CPSC2019Settings())
+
+
+def test_bad_fold_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="data.n_folds must be 0 or >= 2, got 1"):
+        DataSettings(n_folds=1)
+    with pytest.raises(ValueError, match="data.n_folds must be 0 or >= 2, got -2"):
+        DataSettings(n_folds=-2)
+    with pytest.raises(ValueError, match=r"data.fold must lie in \[0, 3\], got 4"):
+        DataSettings(fold=4)
+    with pytest.raises(ValueError, match=r"data.fold must lie in \[0, 3\], got -1"):
+        DataSettings(fold=-1)
+    with pytest.raises(ValueError, match="data.fold needs data.n_folds >= 2, got fold 2"):
+        DataSettings(n_folds=0, fold=2)
+    assert DataSettings(n_folds=10, fold=9).fold == 9
+    from ecg_benchmarks.template import TrainSettings
+
+    with pytest.raises(ValueError, match="train.train_ratio is used only with data.n_folds=0"):
+        CPSC2019Settings(train=TrainSettings(train_ratio=0.8))
+    plain = CPSC2019Settings(data=DataSettings(n_folds=0), train=TrainSettings(train_ratio=0.8))
+    assert split_text(plain) == "train 0.8 / test 0.2 (seed 0)"

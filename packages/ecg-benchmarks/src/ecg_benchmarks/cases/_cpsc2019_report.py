@@ -35,14 +35,14 @@ def git_commit() -> str:
 
 def export_pretrained(s: CPSC2019Settings, run: RunDir, metrics: dict[str, Any]) -> Path:
     """Write the run's model as the pretrained detector ``s.export_pretrained`` with its card."""
-    from ecg_benchmarks.cases.cpsc2019 import detector_config
+    from ecg_benchmarks.cases.cpsc2019 import detector_config, split_text
     from ecg_models import TaskModel
     from ecg_models.pretrained import save_pretrained
 
     model = TaskModel.from_checkpoint(run.checkpoints / "model.safetensors")
     n_test = metrics.get("n_test_records")
     scores = {
-        f"cpsc2019 QRS score, {n_test} held-out records (seed {s.seed} split), network": metrics[
+        f"cpsc2019 QRS score, {n_test} held-out records, {split_text(s)}, network": metrics[
             "qrs_score"
         ],
         f"cpsc2019 QRS score, {n_test} held-out records, hybrid": metrics["hybrid_qrs_score"],
@@ -58,7 +58,8 @@ def export_pretrained(s: CPSC2019Settings, run: RunDir, metrics: dict[str, Any])
         task="qrs_detection",
         summary="R-peak detector: ECG_SEQ_LAB_NET over overlapping windows, any single lead at 100-2000 Hz",
         training_data=(
-            f"CPSC2019 ({metrics.get('n_train_records')} records of the case's seed-{s.seed} split) "
+            f"CPSC2019 ({metrics.get('n_train_records')} records of the case's split, "
+            f"{split_text(s)}) "
             f"and windows of {sorted(used)}; NSTDB never"
         ),
         scores=scores,

@@ -22,6 +22,8 @@ __all__ = [
 ]
 
 ARCHS = ("multi_scopic_lstm", "strided_cnn")
+#: the case's default ``train.train_ratio`` (the plain split of ``data.n_folds`` 0)
+TRAIN_RATIO = 0.75
 
 
 @dataclass(slots=True)
@@ -73,6 +75,11 @@ class DataSettings:
         synthetic_records: records of the synthetic database used without CPSC2019 data.
         synthetic_repeat: times each synthetic training record appears per epoch (it replaces
             ``cpsc_repeat`` there: the synthetic fallback has no extra databases).
+        n_folds: folds of the record-disjoint k-fold split: consecutive chunks of one
+            permutation of the records seeded by ``seed`` (0: the plain split by
+            ``train.train_ratio``, its held-out records being the first of the same permutation).
+        fold: the held-out fold (with ``n_folds``; the default run holds out fold 0, the
+            same records as the plain 75/25 split).
     """
 
     fs: float = 250.0
@@ -86,6 +93,8 @@ class DataSettings:
     abnormal_weight: float = 0.0
     synthetic_records: int = 40
     synthetic_repeat: int = 32
+    n_folds: int = 4
+    fold: int = 0
 
     def __post_init__(self) -> None:
         if not 50.0 <= self.fs <= 1000.0:
@@ -106,6 +115,12 @@ class DataSettings:
             )
         if self.synthetic_records < 8:
             raise ValueError(f"data.synthetic_records must be >= 8, got {self.synthetic_records}")
+        if self.n_folds == 1 or self.n_folds < 0:
+            raise ValueError(f"data.n_folds must be 0 or >= 2, got {self.n_folds}")
+        if self.n_folds and not 0 <= self.fold < self.n_folds:
+            raise ValueError(f"data.fold must lie in [0, {self.n_folds - 1}], got {self.fold}")
+        if not self.n_folds and self.fold:
+            raise ValueError(f"data.fold needs data.n_folds >= 2, got fold {self.fold}")
 
 
 @dataclass(slots=True)
@@ -202,8 +217,8 @@ class CPSC2019Settings(BenchmarkSettings):
         data: rates, windows and the extra training databases.
         detect: post-processing and what is reported.
         augment: training augmentation.
-        train: optimisation (``train.train_ratio`` of the CPSC2019 records train, the rest are
-            held out).
+        train: optimisation (with ``data.n_folds`` 0, ``train.train_ratio`` of the CPSC2019
+            records train and the rest are held out; unused with folds).
         export_pretrained: after the run, write the model as the pretrained detector of this
             name into ecg-models (``ecg_models/pretrained/weights``; empty: no export).
     """
@@ -220,12 +235,17 @@ class CPSC2019Settings(BenchmarkSettings):
             weight_decay=1e-2,
             scheduler="one_cycle",
             grad_clip=5.0,
-            train_ratio=0.75,
+            train_ratio=TRAIN_RATIO,
         )  # fmt: skip
     )
     export_pretrained: str = ""
 
     def validate(self) -> None:
+        if self.data.n_folds and self.train.train_ratio != TRAIN_RATIO:
+            raise ValueError(
+                "cpsc2019 splits by data.n_folds / data.fold; train.train_ratio is used only "
+                f"with data.n_folds=0, got {self.train.train_ratio}"
+            )
         if self.export_pretrained and not self.export_pretrained.isidentifier():
             raise ValueError(
                 f"export_pretrained must be a snake_case name, got {self.export_pretrained!r}"

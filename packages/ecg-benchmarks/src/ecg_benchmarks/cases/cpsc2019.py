@@ -1,7 +1,9 @@
 """cpsc2019: QRS detection on single-lead ECGs, scored with the official CPSC2019 QRS score.
 
 The 2nd China Physiological Signal Challenge (2019): 10 s single-lead records at 500 Hz with
-R-peak references. An ``ECG_SEQ_LAB_NET`` (ecg-models; ``model.arch``: the strided, dilated,
+R-peak references, split record-disjoint into ``data.n_folds`` (4) folds of one seeded
+permutation, fold ``data.fold`` (0) held out (no validation part: the run trains a fixed number
+of epochs and keeps the last, so nothing is selected on the held-out records). An ``ECG_SEQ_LAB_NET`` (ecg-models; ``model.arch``: the strided, dilated,
 polarity-invariant ``strided_cnn`` backbone, or a multi-scopic CNN with a bidirectional LSTM;
 a per-step QRS probability at ``1 / reduction`` of its input rate ``data.fs``) is trained on the
 training part of the CPSC2019 records (:class:`ecg_data.CPSC2019Dataset`) and, when the sample
@@ -44,7 +46,7 @@ from ecg_benchmarks.template import (
     Evaluation,
 )
 
-__all__ = ["CPSC2019Case", "CPSC2019Settings", "TestRecord"]
+__all__ = ["CPSC2019Case", "CPSC2019Settings", "TestRecord", "split_records", "split_text"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -122,13 +124,36 @@ def detector_config(s: CPSC2019Settings) -> dict[str, Any]:
     }
 
 
-def _split(names: list[str], s: CPSC2019Settings) -> tuple[list[str], list[str]]:
-    order = np.random.default_rng(s.seed).permutation(len(names)).tolist()
-    n_test = max(1, round(len(names) * (1 - s.train.train_ratio)))
-    test, train = order[:n_test], order[n_test:]
+def split_records(names: list[str], s: CPSC2019Settings) -> tuple[list[str], list[str]]:
+    """The training and held-out records of ``names`` (each list in the order of ``names``).
+
+    One permutation seeded by ``s.seed``: with ``data.n_folds`` its consecutive chunks
+    (``numpy.array_split``) are the folds and chunk ``data.fold`` is held out; with 0 its first
+    ``1 - train.train_ratio`` share is. Fold 0 of 4 holds out the same records as the plain 75/25
+    split whenever the number of records is a multiple of 4 (the 40 CPSC2019 records: 10)."""
+    order = np.random.default_rng(s.seed).permutation(len(names))
+    d = s.data
+    if d.n_folds:
+        if len(names) < d.n_folds:
+            raise BenchmarkError(
+                f"{len(names)} records are too few for data.n_folds={d.n_folds} folds"
+            )
+        test = np.array_split(order, d.n_folds)[d.fold].tolist()
+    else:
+        test = order[: max(1, round(len(names) * (1 - s.train.train_ratio)))].tolist()
+    held = set(test)
+    train = [i for i in order.tolist() if i not in held]
     if not train:
         raise BenchmarkError(f"{len(names)} records are too few to split into train and test")
     return [names[i] for i in sorted(train)], [names[i] for i in sorted(test)]
+
+
+def split_text(s: CPSC2019Settings) -> str:
+    """The split of ``s`` in words (for the summary, the metrics and the pretrained card)."""
+    d = s.data
+    if d.n_folds:
+        return f"fold {d.fold} of {d.n_folds} (seed {s.seed})"
+    return f"train {s.train.train_ratio:g} / test {1 - s.train.train_ratio:g} (seed {s.seed})"
 
 
 @register_benchmark
@@ -200,7 +225,8 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         names = list(self._dataset(s, source, 500.0, None).reader.all_records)
         if s.train.max_records:
             names = names[: s.train.max_records]
-        train, test = _split(names, s)
+        train, test = split_records(names, s)
+        self._scored = f"held-out records, {split_text(s)}"
         repeat = s.data.cpsc_repeat if source.path is not None else s.data.synthetic_repeat
         cpsc = CPSCWindows(self._dataset(s, source, s.data.fs, train), reduction, repeat)
         parts: list[Dataset[Any]] = [cpsc] if repeat else []
@@ -228,7 +254,8 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             val=None,
             test=self._test_records(s, source, test),
             description=(
-                f"{len(names)} records: {len(train)} train, {len(test)} held out; "
+                f"{len(names)} records: {len(train)} train, {len(test)} held out, "
+                f"{split_text(s)}; "
                 f"{n_items} training windows per epoch (cpsc2019 x{repeat}, "
                 f"{len(pool) if pool else 0} drawn from {used})"
             ),
@@ -236,6 +263,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             metrics={
                 "n_train_records": len(train),
                 "n_test_records": len(test),
+                "split": split_text(s),
                 "test_records": test,
                 "n_training_windows": n_items,
                 "extra_recordings": used,
@@ -244,6 +272,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         )
 
     def eval_data(self, s: CPSC2019Settings, source: DataSource) -> list[TestRecord]:
+        self._scored = "records (every record of the folder)"
         return self._test_records(s, source, None)
 
     # ------------------------------------------------------------------ model and training
@@ -347,6 +376,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
         from ecg_signal.rpeaks import cpsc2019_record_score, cpsc2019_score
 
         det = self.detector(s, model)
+        scored = getattr(self, "_scored", "records")  # the held-out part, or eval_data's
         recs: list[TestRecord] = test
         preds: dict[str, list[IntArray]] = {"network": [], "hybrid": [], "classic": []}
         for r in recs:
@@ -359,16 +389,24 @@ class CPSC2019Case(Case[CPSC2019Settings]):
             r.name: {k: cpsc2019_record_score(r.rpeaks, preds[k][i], r.fs)[3] for k in preds}
             for i, r in enumerate(recs)
         }
+        errors: dict[
+            str, dict[str, int]
+        ] = {}  # the official rule's FP / FN counts of the network, per record
+        for i, r in enumerate(recs):
+            _, fp, fn, _ = cpsc2019_record_score(r.rpeaks, preds["network"][i], r.fs)
+            errors[r.name] = {"fp": fp, "fn": fn}
         metrics: dict[str, Any] = {
             "qrs_score": scores["network"],
             "hybrid_qrs_score": scores["hybrid"],
             "classic_detector_qrs_score": scores["classic"],
             "per_record_qrs_score": per_record,
+            "per_record_network_errors": errors,
+            "scored": scored,
         }
         summary = (
             f"cpsc2019: QRS score {scores['network']:.4f} (ECG_SEQ_LAB_NET), "
             f"{scores['hybrid']:.4f} (network + classic detector hybrid) vs "
-            f"{scores['classic']:.4f} (ecg-signal's classic detector) on {len(recs)} records, "
+            f"{scores['classic']:.4f} (ecg-signal's classic detector) on {len(recs)} {scored}, "
             f"{sum(v['network'] == 1.0 for v in per_record.values())} perfect"
         )
         from ecg_benchmarks.cases._cpsc2019_report import score_nstdb
