@@ -84,5 +84,27 @@ def test_qtdb_run_on_one_record(
     # the network given the scored lead alone (the input neurokit2 gets) is a row too
     assert set(metrics["tables"]["ours, lead alone"]) == set(BOUNDARIES)
     assert "| QRS onset | ours, lead alone |" in table
+    # the best-beat table scores the same methods on both leads; a beat keeps the lead with
+    # more matches, so it has at least the matches of lead 0 alone
+    bb = metrics["tables_best_beat"]
+    assert set(bb) == set(metrics["tables"]) and set(bb["ours"]) == set(BOUNDARIES)
+    assert set(metrics["protocols"]) == {"tables", "tables_best_beat"}
+    assert "best beat" in metrics["protocols"]["tables_best_beat"]
+    assert "| QRS onset | ours |" in (out / "qtdb_table_best_beat.md").read_text()
+    per_record = json.loads((out / "qtdb_per_record.json").read_text())
+    for name in bb:
+        for label, row in bb[name].items():
+            assert row["n_ref"] == metrics["n_reference_marks"][label]
+            lead0 = metrics["tables"][name][label]
+            if not math.isnan(lead0["sensitivity"]):
+                assert row["sensitivity"] >= lead0["sensitivity"]
+            counts = per_record[name]["sel100"].get(label)
+            if counts is not None:
+                assert counts["tp"] + counts["fn"] == row["n_ref"]
+                assert counts["bb_tp"] + counts["bb_fn"] == row["n_ref"]
+                assert counts["bb_tp"] >= counts["tp"]
     if peer:
         assert "neurokit2 dwt" in metrics["tables"]
+        assert set(metrics["ours_better"]) == {"tables", "tables_best_beat"}
+        assert metrics["ours_better"]["tables_best_beat"]["ours"][1] == 7
+        assert "best beat over leads 0 and 1" in metrics["summary"]

@@ -16,6 +16,12 @@ and SD of the error (ms) of the matched marks, a mark matching a reference withi
 annotated beats are scored (QTDB annotates 30 to 100 selected beats per record, skipping some
 inside a run): a detection counts when it lies in the window of its wave around the QRS peak of
 an annotated beat (:data:`WINDOWS_S`), the same windows for every method.
+
+A second table (``best_beat``) scores every method on both leads with the "best beat" protocol
+of the same literature (:mod:`ecg_benchmarks.cases._qtdb_scoring`): QTDB's annotators marked
+each beat looking at both leads, and each beat keeps the lead whose mark is nearest the manual
+one. The network (both leads as context, and each lead alone) and neurokit2 (each lead alone)
+are delineated on both leads of the same segments.
 """
 
 from __future__ import annotations
@@ -33,20 +39,24 @@ import numpy as np
 import numpy.typing as npt
 
 from ecg_benchmarks.base import Benchmark, BenchmarkError, BenchmarkSettings, register_benchmark
+from ecg_benchmarks.cases._qtdb_scoring import (
+    BOUNDARIES,
+    WINDOWS_S,
+    best_beat_scores,
+    score_best_beat,
+    score_boundaries,
+)
 from ecg_benchmarks.runs import RunDir
 
-__all__ = ["QTDBBenchmark", "QTDBSettings", "BOUNDARIES", "score_boundaries"]
+__all__ = [
+    "BOUNDARIES",
+    "WINDOWS_S",
+    "QTDBBenchmark",
+    "QTDBSettings",
+    "score_best_beat",
+    "score_boundaries",
+]
 
-#: Scored boundary -> (wave, mark) of the delineations.
-BOUNDARIES: dict[str, tuple[str, str]] = {
-    "P onset": ("p", "onset"),
-    "P peak": ("p", "peak"),
-    "P offset": ("p", "offset"),
-    "QRS onset": ("qrs", "onset"),
-    "QRS offset": ("qrs", "offset"),
-    "T peak": ("t", "peak"),
-    "T offset": ("t", "offset"),
-}
 #: neurokit2 key of each boundary.
 NEUROKIT_KEYS: dict[str, str] = {
     "P onset": "ECG_P_Onsets",
@@ -58,13 +68,6 @@ NEUROKIT_KEYS: dict[str, str] = {
     "T offset": "ECG_T_Offsets",
 }
 _RUN_GAP_S = 1.2
-#: Where a wave's marks of an annotated beat lie, s from its QRS peak: a detection outside the
-#: window of its wave around every annotated beat belongs to a beat the annotator skipped.
-WINDOWS_S: dict[str, tuple[float, float]] = {
-    "p": (-0.5, 0.0),
-    "qrs": (-0.25, 0.25),
-    "t": (0.0, 0.7),
-}
 #: Table of the network given the scored lead alone.
 SINGLE = "ours, lead alone"
 Marks = dict[str, npt.NDArray[np.int64]]
@@ -88,6 +91,8 @@ class QTDBSettings(BenchmarkSettings):
         max_records: score only this many records (0: all).
         single_lead: also score the network given the scored lead alone (no context lead), the
             input neurokit2 gets.
+        best_beat: also delineate both leads with every method and score them with the best
+            beat protocol (a second table; neurokit2 then runs on twice the signal).
     """
 
     epochs: int = 1
@@ -100,6 +105,7 @@ class QTDBSettings(BenchmarkSettings):
     methods: list[str] = field(default_factory=lambda: ["dwt", "peak"])
     max_records: int = 0
     single_lead: bool = True
+    best_beat: bool = True
 
     def validate(self) -> None:
         if self.lead not in (0, 1):
@@ -133,12 +139,6 @@ def _reference(waves: Any) -> Marks:
     return out
 
 
-def _beat_windows(beats: npt.NDArray[np.int64], wave: str, fs: float) -> list[tuple[float, float]]:
-    """The spans where the marks of ``wave`` of the annotated ``beats`` lie (:data:`WINDOWS_S`)."""
-    a, b = WINDOWS_S[wave]
-    return [(float(r) + a * fs, float(r) + b * fs) for r in beats]
-
-
 def _annotated_runs(ref: Marks, fs: float, tol: float) -> list[tuple[float, float]]:
     marks = np.sort(np.concatenate([v for k, v in ref.items() if k != "beats"]))
     if marks.size == 0:
@@ -156,75 +156,6 @@ def _merge(runs: list[tuple[float, float]]) -> list[tuple[float, float]]:
             out[-1] = (out[-1][0], max(out[-1][1], b))
         else:
             out.append((a, b))
-    return out
-
-
-def _inside(v: npt.NDArray[np.int64], runs: list[tuple[float, float]]) -> npt.NDArray[np.int64]:
-    keep = np.zeros(v.size, dtype=bool)
-    for a, b in runs:
-        keep |= (v >= a) & (v <= b)
-    return v[keep]
-
-
-def score_boundaries(
-    refs: list[Marks], preds: list[Marks | None], fs: float, tolerance_ms: float = 150.0
-) -> dict[str, dict[str, float]]:
-    """Sensitivity, PPV, F1 and error (mean, SD in ms) per boundary over records.
-
-    Args:
-        refs: per record, boundary name (:data:`BOUNDARIES`) -> reference samples, and
-            ``"beats"``: the annotated beats (QRS peaks). A detection is scored only inside the
-            window of its wave (:data:`WINDOWS_S`) around an annotated beat, so that the beats
-            the annotator skipped count for nothing, as in the beat-by-beat evaluation of
-            Martínez et al. 2004.
-        preds: per record, boundary name -> detected samples; a missing name (or None) means
-            the method does not give that boundary (scored as not available).
-        fs: sampling rate in Hz; tolerance_ms: the matching tolerance.
-
-    Returns:
-        boundary -> ``{"sensitivity", "ppv", "f1", "mean_error_ms", "sd_error_ms", "n_ref"}``
-        (NaN everywhere for a boundary the method never gives).
-    """
-    from ecg_train.metrics.wave_delineation import WaveDelineationMetrics
-
-    keys = {label: label.lower().replace(" ", "_") for label in BOUNDARIES}
-    metric = WaveDelineationMetrics(fs=fs, tolerance_ms=tolerance_ms, waves=tuple(keys.values()))
-    r_in, p_in = [], []
-    given = dict.fromkeys(BOUNDARIES, False)
-    for ref, pred in zip(refs, preds, strict=True):
-        if "beats" not in ref:
-            raise ValueError("each reference needs its annotated beats under 'beats'")
-        rr, pp = {}, {}
-        for label, key in keys.items():
-            r = ref[label]
-            p = None if pred is None else pred.get(label)
-            given[label] |= p is not None
-            windows = _beat_windows(ref["beats"], BOUNDARIES[label][0], fs)
-            p = _inside(np.asarray(p if p is not None else [], dtype=np.int64), windows)
-            rr[key] = {"onset": r, "offset": r[:0]}
-            pp[key] = {"onset": p, "offset": p[:0]}
-        r_in.append(rr)
-        p_in.append(pp)
-    res = metric.compute(r_in, p_in)
-    out: dict[str, dict[str, float]] = {}
-    for label, key in keys.items():
-        k = f"{key}_onset"
-        n_ref = res[f"{k}_tp"] + res[f"{k}_fn"]
-        if not given[label]:
-            out[label] = {
-                m: float("nan")
-                for m in ("sensitivity", "ppv", "f1", "mean_error_ms", "sd_error_ms")
-            }
-            out[label]["n_ref"] = n_ref
-            continue
-        out[label] = {
-            "sensitivity": res[f"{k}_sensitivity"],
-            "ppv": res[f"{k}_ppv"],
-            "f1": res[f"{k}_f1"],
-            "mean_error_ms": res[f"{k}_mean_error_ms"],
-            "sd_error_ms": res[f"{k}_sd_error_ms"],
-            "n_ref": n_ref,
-        }
     return out
 
 
@@ -277,8 +208,8 @@ class QTDBBenchmark(Benchmark):
             records = records[: s.max_records]
         d = self._delineator(s)
         fs = reader.database_info.fs
+        leads = (0, 1) if s.best_beat else (s.lead,)
         refs: list[Marks] = []
-        ours: list[Marks | None] = []
         segments: dict[str, tuple[int, npt.NDArray[np.float64]]] = {}
         used: list[str] = []
         seg_of: dict[str, list[str]] = {}
@@ -295,8 +226,14 @@ class QTDBBenchmark(Benchmark):
             for k, (a, b) in enumerate(_merge(runs)):
                 lo, hi = max(0, int(a)), min(siglen, int(b) + 1)
                 sig = reader.load_data(rec, sampfrom=lo, sampto=hi).astype(np.float64)
+                if sig.shape[0] <= max(leads):
+                    raise BenchmarkError(
+                        f"{rec} has {sig.shape[0]} lead(s); lead {max(leads)} is needed"
+                        + (" (best_beat scores leads 0 and 1)" if s.best_beat else "")
+                    )
                 name = f"{rec}:{k}"
-                segments[name] = (lo, sig[s.lead])
+                for lead in leads:
+                    segments[f"{name}:{lead}"] = (lo, sig[lead])
                 seg_of[rec].append(name)
                 pieces.append((rec, lo, sig))
             refs.append(ref)
@@ -304,65 +241,150 @@ class QTDBBenchmark(Benchmark):
         if not refs:
             raise BenchmarkError(f"no record of {path} has {s.annotator} annotations")
         peer = s.peer_python or os.environ.get("ECG_BENCH_PEER_PYTHON", "")
+        names = ["ours"] + ([SINGLE] if s.single_lead else [])
+        names += [f"neurokit2 {m}" for m in s.methods] if peer else []
+        got: _Got = {}
         with tempfile.TemporaryDirectory() as tmp:
             job = _start_neurokit(peer, segments, fs, s.methods, Path(tmp)) if peer else None
-            mine: dict[str, dict[str, list[npt.NDArray[np.int64]]]] = {
-                rec: {label: [] for label in BOUNDARIES} for rec in used
-            }
-            alone: dict[str, dict[str, list[npt.NDArray[np.int64]]]] = {
-                rec: {label: [] for label in BOUNDARIES} for rec in used
-            }
             for rec, lo, sig in pieces:
-                for label, v in _ours_marks(d.batch(sig, fs)[s.lead], lo).items():
-                    mine[rec][label].append(v)
-                if s.single_lead:
-                    for label, v in _ours_marks(d(sig[s.lead], fs), lo).items():
-                        alone[rec][label].append(v)
+                both = d.batch(sig, fs)
+                for lead in leads:
+                    _add(got, "ours", rec, lead, _ours_marks(both[lead], lo))
+                    if s.single_lead:
+                        _add(got, SINGLE, rec, lead, _ours_marks(d(sig[lead], fs), lo))
             if options.progress:
                 print(f"qtdb: {len(used)} records delineated by the network", flush=True)
-            ours = [{k: np.concatenate(v) for k, v in mine[rec].items()} for rec in used]
             nk = _finish_neurokit(peer, job) if job is not None else {}
-        tables = {"ours": score_boundaries(refs, ours, fs, s.tolerance_ms)}
-        if s.single_lead:
-            ours1: list[Marks | None] = [
-                {k: np.concatenate(v) for k, v in alone[rec].items()} for rec in used
-            ]
-            tables[SINGLE] = score_boundaries(refs, ours1, fs, s.tolerance_ms)
-        if peer:
-            for method in s.methods:
-                preds: list[Marks | None] = []
-                for rec in used:
-                    got: dict[str, list[npt.NDArray[np.int64]]] = {}
-                    for name in seg_of[rec]:
-                        res = nk.get(name, {}).get(method, {})
-                        for label, key in NEUROKIT_KEYS.items():
-                            if key in res:
-                                v = np.asarray(res[key], dtype=np.int64) + segments[name][0]
-                                got.setdefault(label, []).append(v)
-                    preds.append({label: np.concatenate(v) for label, v in got.items()})
-                tables[f"neurokit2 {method}"] = score_boundaries(refs, preds, fs, s.tolerance_ms)
-        (run.path / "qtdb_table.md").write_text(_markdown(tables), encoding="utf-8")
-        better = _ours_better(tables)
-        better1 = _ours_better(tables, SINGLE) if s.single_lead else None
-        f1 = tables["ours"]
-        summary = (
-            f"qtdb: ours F1 P on {f1['P onset']['f1']:.3f}, QRS on {f1['QRS onset']['f1']:.3f}, "
-            f"T off {f1['T offset']['f1']:.3f} on {len(used)} records ({s.annotator}, lead "
-            f"{s.lead}, tolerance {s.tolerance_ms:g} ms)"
-            + (
-                f"; better than neurokit2 on {better[0]} of {better[1]} boundary comparisons"
-                + (f" ({better1[0]} of {better1[1]} on the lead alone)" if better1 else "")
-                if peer
-                else ""
+        for method in s.methods if peer else []:
+            for rec in used:
+                for seg in (f"{name}:{lead}" for name in seg_of[rec] for lead in leads):
+                    res = nk.get(seg, {}).get(method, {})
+                    marks = {
+                        label: np.asarray(res[key], dtype=np.int64) + segments[seg][0]
+                        for label, key in NEUROKIT_KEYS.items()
+                        if key in res
+                    }
+                    _add(got, f"neurokit2 {method}", rec, int(seg.rsplit(":", 1)[1]), marks)
+        tol = s.tolerance_ms
+        tables = {
+            m: score_boundaries(refs, [_marks(got, m, r, s.lead) for r in used], fs, tol)
+            for m in names
+        }
+        bb: dict[str, dict[str, dict[str, float]]] = {}
+        if s.best_beat:
+            both_leads = {m: [[_marks(got, m, r, k) for k in (0, 1)] for r in used] for m in names}
+            bb = {m: score_best_beat(refs, both_leads[m], fs, tol) for m in names}
+            per_record = _per_record(refs, used, both_leads, s.lead, fs, tol)
+            (run.path / "qtdb_per_record.json").write_text(
+                json.dumps(per_record, indent=1), encoding="utf-8"
             )
-        )
+            (run.path / "qtdb_table_best_beat.md").write_text(_markdown(bb), encoding="utf-8")
+        (run.path / "qtdb_table.md").write_text(_markdown(tables), encoding="utf-8")
+        better = {
+            "tables": {m: list(_ours_better(tables, m)) for m in names[: 1 + s.single_lead]},
+            "tables_best_beat": {m: list(_ours_better(bb, m)) for m in names[: 1 + s.single_lead]}
+            if s.best_beat
+            else {},
+        }
+        summary = _summary(s, tables, bb, len(used), better if peer else None)
         return {
             "tables": tables,
+            "tables_best_beat": bb,
+            "protocols": {
+                "tables": f"lead {s.lead}: every mark of lead {s.lead} against the manual marks",
+                "tables_best_beat": "best beat: per annotated beat and boundary, the outcome "
+                "of the better of leads 0 and 1 (a match with the smaller |error|; without a "
+                "match, fewer false positives; a tie: lead 0)",
+            },
+            "ours_better": better if peer else {},
             "n_records": len(used),
             "records": used,
             "n_reference_marks": {k: v["n_ref"] for k, v in tables["ours"].items()},
             "summary": summary,
         }
+
+
+_Got = dict[str, dict[str, dict[int, dict[str, list[npt.NDArray[np.int64]]]]]]
+
+
+def _add(got: _Got, method: str, rec: str, lead: int, marks: Marks) -> None:
+    """Append one segment's marks of ``method`` on ``lead`` of ``rec`` to ``got``."""
+    per = got.setdefault(method, {}).setdefault(rec, {}).setdefault(lead, {})
+    for label, v in marks.items():
+        per.setdefault(label, []).append(v)
+
+
+def _marks(got: _Got, method: str, rec: str, lead: int) -> Marks:
+    """The marks of ``method`` on ``lead`` of ``rec`` (a boundary it never gave is absent)."""
+    per = got.get(method, {}).get(rec, {}).get(lead, {})
+    return {label: np.concatenate(v) for label, v in per.items()}
+
+
+def _per_record(
+    refs: list[Marks],
+    used: list[str],
+    both_leads: dict[str, list[list[Marks]]],
+    lead: int,
+    fs: float,
+    tol: float,
+) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """Per method, record and boundary: TP/FN/FP on ``lead`` and with the best beat, and how
+    many beats kept lead 1 (the breakdown behind the two tables)."""
+    out: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+    for m, preds in both_leads.items():
+        out[m] = {}
+        for rec, ref, pred in zip(used, refs, preds, strict=True):
+            one = best_beat_scores(ref, [pred[lead]], fs, tol)
+            two = best_beat_scores(ref, pred, fs, tol)
+            row: dict[str, dict[str, int]] = {}
+            for label in BOUNDARIES:
+                a, b = one[label], two[label]
+                if a is None or b is None:
+                    continue
+                row[label] = {
+                    "tp": int(a[0].tp.sum()),
+                    "fn": int(a[0].fn.sum()),
+                    "fp": int(a[0].fp.sum()),
+                    "bb_tp": int(b[0].tp.sum()),
+                    "bb_fn": int(b[0].fn.sum()),
+                    "bb_fp": int(b[0].fp.sum()),
+                    "bb_lead1_beats": int(b[1].sum()),
+                }
+            out[m][rec] = row
+    return out
+
+
+def _summary(
+    s: QTDBSettings,
+    tables: dict[str, dict[str, dict[str, float]]],
+    bb: dict[str, dict[str, dict[str, float]]],
+    n: int,
+    better: dict[str, dict[str, list[int]]] | None,
+) -> str:
+    def f1s(t: dict[str, dict[str, dict[str, float]]]) -> str:
+        o = t["ours"]
+        return (
+            f"ours F1 P on {o['P onset']['f1']:.3f}, QRS on {o['QRS onset']['f1']:.3f}, "
+            f"T off {o['T offset']['f1']:.3f}"
+        )
+
+    def wins(key: str) -> str:
+        if not better or not better[key]:
+            return ""
+        got = better[key]
+        w, t = got["ours"]
+        alone = (
+            f" ({got[SINGLE][0]} of {got[SINGLE][1]} on the lead alone)" if SINGLE in got else ""
+        )
+        return f"; better than neurokit2 on {w} of {t} boundary comparisons{alone}"
+
+    out = (
+        f"qtdb: {f1s(tables)} on {n} records ({s.annotator}, lead {s.lead}, tolerance "
+        f"{s.tolerance_ms:g} ms){wins('tables')}"
+    )
+    if bb:
+        out += f"; best beat over leads 0 and 1: {f1s(bb)}{wins('tables_best_beat')}"
+    return out
 
 
 def _ours_better(
