@@ -34,6 +34,8 @@ def test_toy_case_runs_evaluates_and_predicts_through_ecg_bench(
     assert [h["epoch"] for h in history] == [1, 2]
     assert all("val_accuracy" in h and "train_loss" in h for h in history)
     assert json.loads((out / "run.json").read_text())["benchmark"] == "toy"
+    # the trainer got train.threads (default 1) as its torch thread count
+    assert json.loads((out / "logs" / "config.json").read_text())["num_threads"] == 1
     for name in (
         "config.toml",
         "report.md",
@@ -160,3 +162,11 @@ def test_a_hook_that_needs_a_folder_refuses_a_source_without_one(tmp_path: Path)
     assert DataSource(tmp_path, "--data-dir").folder() == tmp_path
     with pytest.raises(BenchmarkError, match="synthetic records"):
         DataSource(None, "synthetic records (no sample data found)").folder()
+
+
+def test_train_threads_must_be_positive() -> None:
+    from ecg_benchmarks.template import TrainSettings
+
+    assert TrainSettings(threads=2).threads == 2
+    with pytest.raises(ValueError, match="train.threads must be >= 1, got 0"):
+        TrainSettings(threads=0)

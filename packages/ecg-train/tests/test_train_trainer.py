@@ -149,6 +149,8 @@ def test_config_validation() -> None:
         TrainConfig(optimizer="adam")
     with pytest.raises(ValueError, match="needs a monitor"):
         TrainConfig(early_stopping_patience=3)
+    with pytest.raises(ValueError, match="num_threads must be a positive integer, got 0"):
+        TrainConfig(num_threads=0)
     with pytest.raises(TypeError, match="mapping"):
         TrainConfig.from_config(3)  # type: ignore[arg-type]
     from copy import deepcopy
@@ -171,3 +173,28 @@ def test_sigterm_checkpoints_and_restores_handler(tmp_path: Path) -> None:
     assert signal.getsignal(signal.SIGTERM) is before
     state = load_checkpoint(list_checkpoints(tmp_path / "ckpt")[-1])
     assert (state["global_step"], state["batches_done"], state["epoch"]) == (2, 2, 0)
+
+
+def test_num_threads_apply_during_training_and_are_restored(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def record(trainer: Any, loss: torch.Tensor) -> torch.Tensor:
+        seen.append(torch.get_num_threads())
+        if trainer.calls == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return loss
+
+    before = torch.get_num_threads()
+    outer = 2 if before == 1 else 1
+    inner = 3 if outer != 3 else 1
+    torch.set_num_threads(outer)
+    try:
+        tr = toy.ToyTrainer(_model(), _config(tmp_path, num_threads=inner), hook=record)
+        with pytest.raises(TrainingInterruptedError):
+            tr.train()
+        assert seen == [inner] * 3
+        assert torch.get_num_threads() == outer  # restored, also after an interrupted run
+        toy.ToyTrainer(_model(), _config(tmp_path / "none", n_epochs=1), hook=None).train()
+        assert torch.get_num_threads() == outer  # None leaves the setting alone
+    finally:
+        torch.set_num_threads(before)

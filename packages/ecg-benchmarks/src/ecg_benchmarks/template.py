@@ -84,6 +84,9 @@ class TrainSettings:
         train_ratio: fraction of the records (or subjects) used for training.
         max_records: use only this many records (0: all), for quick runs.
         tensorboard: also write TensorBoard event files into logs/.
+        threads: torch threads while training (restored afterwards). One by default: the
+            cases' networks are small, and on a machine shared with other jobs more threads
+            than free cores wait for each other; DataLoader workers run beside it.
     """
 
     batch_size: int = 8
@@ -95,6 +98,7 @@ class TrainSettings:
     train_ratio: float = 0.8
     max_records: int = 0
     tensorboard: bool = True
+    threads: int = 1
 
     def __post_init__(self) -> None:
         for key in ("lr", "weight_decay", "grad_clip", "train_ratio"):
@@ -116,6 +120,8 @@ class TrainSettings:
             raise ValueError(f"train.train_ratio must lie in (0, 1), got {self.train_ratio}")
         if self.max_records < 0:
             raise ValueError(f"train.max_records must be >= 0 (0: all), got {self.max_records}")
+        if self.threads < 1:
+            raise ValueError(f"train.threads must be >= 1, got {self.threads}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +319,7 @@ class Case(Benchmark, Generic[S]):
             seed=settings.seed,
             progress_bar=options.progress,
             device=settings.device,
+            num_threads=t.threads,
         )
 
     def load_model(self, settings: S, run: RunDir) -> torch.nn.Module:

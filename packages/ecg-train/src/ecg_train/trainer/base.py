@@ -400,10 +400,16 @@ class BaseTrainer(ABC):
             self._seed_everything()
         self.loggers.log_config(config_to_dict(self.train_config))
         stopped_early = False
-        with self._signal_handlers():
-            while self.epoch < self.train_config.n_epochs and not stopped_early:
-                self._train_one_epoch()
-                stopped_early = self._end_of_epoch()
+        threads = torch.get_num_threads()
+        if self.train_config.num_threads is not None:
+            torch.set_num_threads(self.train_config.num_threads)
+        try:
+            with self._signal_handlers():
+                while self.epoch < self.train_config.n_epochs and not stopped_early:
+                    self._train_one_epoch()
+                    stopped_early = self._end_of_epoch()
+        finally:
+            torch.set_num_threads(threads)
         final = dict(self.epoch_history[-1]) if self.epoch_history else {}
         if self.best_metric is not None:
             final["best_" + str(self.train_config.monitor)] = float(self.best_metric)

@@ -72,6 +72,9 @@ class TrainConfig:
         log_every_n_steps: log the training loss every n optimizer steps.
         seed: seed of the python/numpy/torch RNGs and of the data order.
         num_workers: DataLoader workers (exact resume is guaranteed with 0).
+        num_threads: torch intra-op threads while :meth:`BaseTrainer.train` runs (restored
+            when it returns); None keeps the process's setting. On a CPU shared with other
+            jobs, more threads than free cores wait for each other.
         progress_bar: show tqdm bars (only on a TTY and on rank 0).
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` ... or None (CUDA if available).
         compile: run the training forward passes (:meth:`BaseTrainer.forward`) through
@@ -105,6 +108,7 @@ class TrainConfig:
     log_every_n_steps: int = 10
     seed: int = 42
     num_workers: int = 0
+    num_threads: int | None = None
     progress_bar: bool = True
     device: str | None = None
     compile: bool = False
@@ -138,6 +142,7 @@ class TrainConfig:
             raise ValueError(
                 f"num_workers must be a non-negative integer, got {self.num_workers!r}"
             )
+        _positive_int("num_threads", self.num_threads, allow_none=True)
         if not isinstance(self.compile, bool):
             raise TypeError(f"compile must be a bool, got {self.compile!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
