@@ -5,6 +5,7 @@
 - :mod:`ecg_signal.preprocess.torch_functional`: the same algorithms and filters in torch.
 - :mod:`ecg_signal.preprocess.modules`: ``nn.Module`` forms.
 - :mod:`ecg_signal.preprocess.manager`: configs and :class:`PreprocManager`.
+- :mod:`ecg_signal.preprocess.spikes`: repair of impulse artefacts (one to three samples).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from ecg_signal.preprocess.modules import (
     Notch,
     Resample,
 )
+from ecg_signal.preprocess.spikes import remove_spikes, spike_mask
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -63,6 +65,8 @@ __all__ = [
     "normalize",
     "notch",
     "notch_sos",
+    "remove_spikes",
     "resample",
     "resample_ratio",
+    "spike_mask",
 ]
