@@ -202,6 +202,32 @@ def test_bad_chunk_settings() -> None:
         QRSDetector(model, margin_s=-1.0)
 
 
+def test_low_threshold_is_the_hysteresis_of_rpeaks_from_prob(det: QRSDetector) -> None:
+    from ecg_models.models._inference import rpeaks_from_prob
+
+    model = det.model
+    hyst = QRSDetector(model, fs=250.0, window_s=4.0, overlap_s=1.0, threshold=0.45,
+                       low_threshold=0.2, refine_ms=0.0)  # fmt: skip
+    prob = np.zeros(200, dtype=np.float32)
+    prob[50:55] = [0.3, 0.3, 0.6, 0.3, 0.3]  # one 32-ms step above 0.45, five above 0.2
+    prob[120:130] = 0.9
+    x = np.zeros(1600, dtype=np.float32)
+    r = hyst.reduction
+    want = rpeaks_from_prob(prob, 0.45, 250.0, r, 0.04, 0.2, 0.2)
+    assert want.tolist() == [(50 + 55) * r // 2, (120 + 130) * r // 2]
+    assert hyst.peaks_from_probabilities(prob, x).tolist() == want.tolist()
+    plain = QRSDetector(model, fs=250.0, window_s=4.0, overlap_s=1.0, threshold=0.45)
+    assert plain.low_threshold is None
+    assert plain.peaks_from_probabilities(prob, x).tolist() == [(120 + 130) * r // 2]
+    # a threshold below low_threshold given per call: no hysteresis
+    assert (
+        hyst.peaks_from_probabilities(prob, x, 0.1).tolist()
+        == rpeaks_from_prob(prob, 0.1, 250.0, r, 0.04, 0.2).tolist()
+    )
+    with pytest.raises(ValueError, match="low_threshold must be in"):
+        QRSDetector(model, threshold=0.5, low_threshold=0.6)
+
+
 @pytest.mark.data
 def test_pretrained_chunked_equals_unchunked_on_mitdb_100(sample_data) -> None:  # type: ignore[no-untyped-def]
     import wfdb

@@ -34,6 +34,23 @@ def test_rpeaks_from_prob_by_hand() -> None:
     assert rpeaks_from_prob(np.zeros(0), 0.5, FS, 8).tolist() == []
 
 
+def test_rpeaks_from_prob_hysteresis_by_hand() -> None:
+    prob = np.zeros(625)
+    prob[100:105] = [0.3, 0.3, 0.6, 0.3, 0.3]  # one step (16 ms) above 0.5, five (80 ms) above 0.2
+    prob[200:210] = 0.4  # never reaches 0.5
+    prob[300:310] = 0.9  # a plain run: centre (300 + 310) * 8 // 2 = 2440
+    prob[620:] = [0.25, 0.25, 0.55, 0.25, 0.25]  # touching the end: steps 620..624, centre 4980
+    assert rpeaks_from_prob(prob, 0.5, FS, 8, 0.04, 0.2).tolist() == [2440]
+    # runs above 0.2 whose maximum reaches 0.5: centre of steps 100..104 = (100 + 105) * 8 // 2
+    assert rpeaks_from_prob(prob, 0.5, FS, 8, 0.04, 0.2, 0.2).tolist() == [820, 2440, 4980]
+    assert rpeaks_from_prob(prob, 0.5, FS, 8, 0.04, 0.2, 0.3).tolist() == [820, 2440]
+    assert rpeaks_from_prob(prob, 0.5, FS, 8, 0.09, 0.2, 0.2).tolist() == [2440]  # 80 ms < 90
+    # low_threshold == threshold is the plain rule
+    assert rpeaks_from_prob(prob, 0.5, FS, 8, 0.04, 0.2, 0.5).tolist() == [2440]
+    with pytest.raises(ValueError, match="low_threshold"):
+        rpeaks_from_prob(prob, 0.5, FS, 8, 0.04, 0.2, 0.6)
+
+
 def _greedy_refractory(centres: np.ndarray, gap: float) -> list[int]:
     out = [int(centres[0])] if centres.size else []
     for c in centres[1:].tolist():

@@ -94,6 +94,7 @@ def rpeaks_from_prob(
     reduction: int = 1,
     min_duration_s: float = 0.0,
     refractory_s: float = 0.0,
+    low_threshold: float | None = None,
 ) -> np.ndarray:
     """R peaks from the per-step QRS probability of a sequence-labelling network.
 
@@ -103,12 +104,18 @@ def rpeaks_from_prob(
     input sample ``(a + b) * reduction // 2`` (the run's centre). Scanning in time, a peak less
     than ``refractory_s`` after the last kept one is dropped.
 
+    With ``low_threshold`` (hysteresis) the runs are the stretches with ``prob >= low_threshold``
+    instead, and a run is kept when it lasts ``min_duration_s`` and its largest probability
+    reaches ``threshold``: a QRS complex whose probability passes ``threshold`` for a single
+    step but stays above ``low_threshold`` around it is still found.
+
     Args:
         prob: ``(steps,)`` probabilities at ``fs / reduction``.
         threshold: probability threshold in ``[0, 1]``.
         fs: the input sampling rate in Hz.
         reduction: input samples per output step (``>= 1``).
         min_duration_s, refractory_s: in seconds (``>= 0``).
+        low_threshold: in ``[0, threshold]``; ``None`` is ``threshold`` (no hysteresis).
 
     Returns:
         Sorted unique int64 sample indices at ``fs``.
@@ -125,11 +132,19 @@ def rpeaks_from_prob(
             f"need fs > 0 Hz and durations >= 0 s, got fs={fs}, min_duration_s={min_duration_s}, "
             f"refractory_s={refractory_s}"
         )
+    low = float(threshold) if low_threshold is None else float(low_threshold)
+    if not 0.0 <= low <= float(threshold):
+        raise ValueError(
+            f"low_threshold must be in [0, threshold={threshold}], got {low_threshold}"
+        )
     r = int(reduction)
-    above = np.concatenate([[0], (p >= threshold).astype(np.int8), [0]])
+    above = np.concatenate([[0], (p >= low).astype(np.int8), [0]])
     d = np.diff(above)
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     keep = (ends - starts) * r >= min_duration_s * fs - 1e-9
+    if low < float(threshold) and starts.size:
+        # the maximum from each start to the next start is the run's: the rest lies below low
+        keep &= np.maximum.reduceat(p, starts) >= threshold
     centres = ((starts[keep] + ends[keep]) * r // 2).astype(np.int64)
     gap = refractory_s * fs
     close = np.diff(centres) < gap

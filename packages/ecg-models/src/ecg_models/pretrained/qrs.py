@@ -176,6 +176,8 @@ class QRSDetector:
         fs: the network's input rate in Hz.
         window_s: window length in seconds; overlap_s: overlap of neighbouring windows.
         threshold: QRS probability threshold.
+        low_threshold: hysteresis (``None``: none): a QRS run is a stretch above this lower
+            probability whose maximum reaches ``threshold`` (see ``rpeaks_from_prob``).
         min_qrs_ms: shortest QRS run kept; refractory_ms: shortest R-R interval.
         flip_average: average the probabilities of each window and of its inversion (skipped
             for a polarity-invariant network, where both are equal).
@@ -194,6 +196,7 @@ class QRSDetector:
         window_s: float = 10.0,
         overlap_s: float = 2.0,
         threshold: float = 0.5,
+        low_threshold: float | None = None,
         min_qrs_ms: float = 40.0,
         refractory_ms: float = 200.0,
         flip_average: bool = True,
@@ -214,6 +217,11 @@ class QRSDetector:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), got {threshold}")
         self.threshold = float(threshold)
+        if low_threshold is not None and not 0.0 <= low_threshold <= threshold:
+            raise ValueError(
+                f"low_threshold must be in [0, threshold={threshold}], got {low_threshold}"
+            )
+        self.low_threshold = None if low_threshold is None else float(low_threshold)
         self.min_qrs_s = float(min_qrs_ms) / 1000
         self.refractory_s = float(refractory_ms) / 1000
         self.flip_average = bool(flip_average)
@@ -265,10 +273,12 @@ class QRSDetector:
         self, prob: FloatArray, x: FloatArray, threshold: float | None = None
     ) -> IntArray:
         """R peaks at :attr:`fs` from :meth:`probabilities` (``x``: the filtered signal;
-        ``threshold``: default :attr:`threshold`)."""
+        ``threshold``: default :attr:`threshold`; the hysteresis threshold is
+        :attr:`low_threshold`, at most ``threshold``)."""
         th = self.threshold if threshold is None else float(threshold)
+        low = None if self.low_threshold is None else min(self.low_threshold, th)
         peaks = rpeaks_from_prob(
-            prob, th, self.fs, self.reduction, self.min_qrs_s, self.refractory_s
+            prob, th, self.fs, self.reduction, self.min_qrs_s, self.refractory_s, low
         )
         peaks = peaks[peaks < len(x)]
         if self.refine > 0 and peaks.size:
@@ -370,7 +380,8 @@ class QRSDetector:
     def __repr__(self) -> str:
         return (
             f"QRSDetector(fs={self.fs:g}, window={self.window}, overlap={self.overlap}, "
-            f"threshold={self.threshold:g}, flip_average={self.flip_average})"
+            f"threshold={self.threshold:g}, low_threshold={self.low_threshold}, "
+            f"flip_average={self.flip_average})"
         )
 
 
