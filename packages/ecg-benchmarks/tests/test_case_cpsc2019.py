@@ -17,6 +17,7 @@ from ecg_benchmarks.cases._cpsc2019_settings import (
     AugmentSettings,
     CPSC2019Settings,
     DataSettings,
+    DetectSettings,
     ModelSettings,
 )
 from ecg_benchmarks.cases._qrs import (
@@ -27,7 +28,7 @@ from ecg_benchmarks.cases._qrs import (
     score_long_record,
 )
 from ecg_benchmarks.cases._qrs_data import EXTRA_DATABASES, QRSRecording
-from ecg_benchmarks.cases.cpsc2019 import build_model, split_records, split_text
+from ecg_benchmarks.cases.cpsc2019 import build_model, detector_config, split_records, split_text
 from ecg_benchmarks.cli import main
 
 FS = 500.0
@@ -250,6 +251,15 @@ def test_bad_model_and_data_settings_are_refused() -> None:
         ModelSettings(arch="transformer")
     with pytest.raises(ValueError, match="data.abnormal_weight must be >= 0"):
         DataSettings(abnormal_weight=-1.0)
+
+
+def test_low_threshold_reaches_the_detector_capped_by_the_threshold() -> None:
+    s = CPSC2019Settings()
+    assert detector_config(s)["low_threshold"] == 0.15 < detector_config(s)["threshold"] == 0.5
+    s.detect.threshold = 0.1
+    assert detector_config(s)["low_threshold"] == 0.1
+    with pytest.raises(ValueError, match=r"detect.low_threshold must be in \(0, 1\)"):
+        DetectSettings(low_threshold=0.0)
 
 
 def test_bad_noise_settings_are_refused() -> None:

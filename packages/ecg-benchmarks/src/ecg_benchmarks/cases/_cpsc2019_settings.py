@@ -129,6 +129,10 @@ class DetectSettings:
 
     Attributes:
         threshold: QRS probability above which a run of steps is a QRS complex.
+        low_threshold: hysteresis: a QRS run is a stretch above this lower probability (at
+            least 40 ms) whose maximum reaches ``threshold``, so a narrow beat whose probability
+            passes ``threshold`` for one 32-ms step is kept (taken as at most ``threshold``,
+            and at most ``hybrid_threshold`` for the hybrid's own beats; equal: no hysteresis).
         refractory_ms: shortest R-R interval kept.
         flip_average: average the probabilities of each window and of its inversion.
         overlap_s: overlap of neighbouring windows on long records (s).
@@ -140,6 +144,7 @@ class DetectSettings:
     """
 
     threshold: float = 0.5
+    low_threshold: float = 0.15
     refractory_ms: float = 200.0
     flip_average: bool = True
     overlap_s: float = 2.0
@@ -149,7 +154,7 @@ class DetectSettings:
     nstdb: bool = True
 
     def __post_init__(self) -> None:
-        for key in ("threshold", "hybrid_confirm", "hybrid_threshold"):
+        for key in ("threshold", "low_threshold", "hybrid_confirm", "hybrid_threshold"):
             if not 0 < getattr(self, key) < 1:
                 raise ValueError(f"detect.{key} must be in (0, 1), got {getattr(self, key)}")
         if not 0 <= self.refractory_ms <= 1000:

@@ -118,6 +118,7 @@ def detector_config(s: CPSC2019Settings) -> dict[str, Any]:
         "window_s": s.data.window_s,
         "overlap_s": d.overlap_s,
         "threshold": d.threshold,
+        "low_threshold": min(d.low_threshold, d.threshold),
         "refractory_ms": d.refractory_ms,
         "flip_average": d.flip_average,
         "refine_ms": d.refine_ms,
