@@ -92,6 +92,36 @@ def test_window_pool_is_seeded_aligned_and_weighted() -> None:
     assert set(np.unique(got[2].numpy()).tolist()) <= {0.0, 1.0}
 
 
+def test_window_pool_time_scale_maps_signal_and_peaks_alike() -> None:
+    x = np.zeros(20000, np.float32)
+    peaks = np.arange(100, 20000, 200)
+    x[peaks] = 1.0
+    x[peaks + 1] = 0.5  # a two-sample beat: its maximum survives the interpolation
+    rec = QRSRecording(x, peaks, 0, 20000, "toy")
+    plain = WindowPool([rec], 30, 1000, 250.0, 0.04, 8, seed=3)
+    off = WindowPool([rec], 30, 1000, 250.0, 0.04, 8, seed=3, time_scale=0.0)
+    assert all(torch.equal(plain[i][0], off[i][0]) for i in range(30))  # off: same windows
+    pool = WindowPool([rec], 30, 1000, 250.0, 0.04, 8, seed=3, time_scale=1.0, time_scale_max=1.25)
+    spacings = []
+    for sig, mask, weight in (pool[i] for i in range(30)):
+        assert sig.shape == (1, 1000) and mask.shape == weight.shape == (125, 1)
+        assert float(weight.sum()) == 125.0
+        # beats in the signal: local maxima above half the window's maximum
+        s0 = sig[0].numpy()
+        tops = np.flatnonzero(
+            (s0 > 0.5 * s0.max()) & (s0 >= np.roll(s0, 1)) & (s0 > np.roll(s0, -1))
+        )
+        assert all(mask[t // 8, 0] == 1.0 for t in tops)  # the labels follow the beats
+        spacings.append(float(np.median(np.diff(tops))))
+    sp = np.array(spacings)
+    # 200 samples scaled by 1 / f, f in [0.8, 1.25]: spacings in [160, 250], both sides of 200
+    assert sp.min() >= 159 and sp.max() <= 251 and sp.min() < 190 and sp.max() > 210
+    with pytest.raises(ValueError, match="augment.time_scale_max must be in"):
+        AugmentSettings(time_scale_max=0.9)
+    with pytest.raises(ValueError, match=r"augment.time_scale must be in \[0, 1\]"):
+        AugmentSettings(time_scale=1.5)
+
+
 def test_scale_batch_matches_the_detector_scaling() -> None:
     from ecg_models.pretrained.qrs import robust_scale
 

@@ -182,6 +182,10 @@ class AugmentSettings:
         noise_kinds: the kinds mixed: motion, muscle, baseline, bursts.
         noise_only: share of training windows replaced by noise alone (a random mix of all
             four kinds) labelled QRS-free everywhere, before the other augmentation.
+        time_scale: share of the pool's windows (extra databases) time-scaled by a factor
+            log-uniform in [1 / time_scale_max, time_scale_max], R peaks alike (heart rate
+            variety).
+        time_scale_max: largest time-scale factor, in [1, 2].
     """
 
     baseline_wander: float = 0.5
@@ -193,10 +197,12 @@ class AugmentSettings:
     noise_snr_high_db: float = 24.0
     noise_kinds: list[str] = field(default_factory=lambda: ["motion", "muscle", "baseline"])
     noise_only: float = 0.0
+    time_scale: float = 0.0
+    time_scale_max: float = 1.25
 
     def __post_init__(self) -> None:
         keys = ("baseline_wander", "flip", "artefacts", "artefact_kind_prob", "noise", "noise_only")
-        for key in keys:
+        for key in (*keys, "time_scale"):
             if not 0 <= getattr(self, key) <= 1:
                 raise ValueError(f"augment.{key} must be in [0, 1], got {getattr(self, key)}")
         if not -30.0 <= self.noise_snr_low_db <= self.noise_snr_high_db <= 60.0:
@@ -204,6 +210,8 @@ class AugmentSettings:
                 "augment.noise_snr_low_db <= augment.noise_snr_high_db must hold within "
                 f"[-30, 60] dB, got {self.noise_snr_low_db} and {self.noise_snr_high_db}"
             )
+        if not 1.0 <= self.time_scale_max <= 2.0:
+            raise ValueError(f"augment.time_scale_max must be in [1, 2], got {self.time_scale_max}")
         from ecg_signal.augment.coloured_noise import NOISE_KINDS
 
         if not self.noise_kinds or not set(self.noise_kinds) <= set(NOISE_KINDS):

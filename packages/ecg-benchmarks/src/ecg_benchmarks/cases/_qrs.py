@@ -72,12 +72,16 @@ class WindowPool(Dataset[Item]):
     Item ``i`` of epoch ``e`` is a pure function of ``(seed, e, i)``: a recording (chosen with
     probability proportional to its annotated length, capped at ``cap_s``) and a window start
     inside its annotated span. The case sets :attr:`epoch` from the trainer at every step.
+    With probability ``time_scale`` the window is time-scaled: ``f * window`` samples (``f``
+    log-uniform in ``[1 / time_scale_max, time_scale_max]``) linearly interpolated to
+    ``window``, R peaks mapped alike (heart rate times ``f``; the QRS mask keeps its width).
 
     Args:
         recordings: the recordings (:class:`~ecg_benchmarks.cases._qrs_data.QRSRecording`).
         n_windows: items per epoch.
         window: samples per window; fs: their rate; half_width_s: QRS half-width of the mask.
         reduction: the network's output step in samples.
+        time_scale: probability of a time-scaled window; time_scale_max: largest factor.
     """
 
     def __init__(
@@ -90,6 +94,8 @@ class WindowPool(Dataset[Item]):
         reduction: int,
         seed: int = 0,
         cap_s: float = 120.0,
+        time_scale: float = 0.0,
+        time_scale_max: float = 1.25,
     ) -> None:
         self.recs = [r for r in recordings if r.hi - r.lo >= window // 2 and len(r.x) >= window]
         if not self.recs:
@@ -99,6 +105,7 @@ class WindowPool(Dataset[Item]):
         self.n, self.window, self.r = int(n_windows), int(window), int(reduction)
         self.half = round(half_width_s * fs)
         self.seed, self.epoch = int(seed), 0
+        self.time_scale, self.time_scale_max = float(time_scale), float(time_scale_max)
 
     def __len__(self) -> int:
         return self.n
@@ -108,16 +115,25 @@ class WindowPool(Dataset[Item]):
 
         rng = np.random.default_rng([self.seed, self.epoch, int(index)])
         rec = self.recs[int(rng.choice(len(self.recs), p=self.p))]
-        w = self.window
-        lo = max(0, min(rec.lo - w // 4, len(rec.x) - w))
-        hi = max(lo, min(rec.hi - 3 * w // 4, len(rec.x) - w))
+        w = n = self.window  # n: source samples of the window
+        if self.time_scale > 0 and rng.random() < self.time_scale:
+            g = np.log(self.time_scale_max)
+            n = min(len(rec.x), round(w * float(np.exp(rng.uniform(-g, g)))))
+        lo = max(0, min(rec.lo - n // 4, len(rec.x) - n))
+        hi = max(lo, min(rec.hi - 3 * n // 4, len(rec.x) - n))
         st = int(rng.integers(lo, hi + 1))
-        x = robust_scale(rec.x[None, st : st + w])
-        inside = rec.peaks[(rec.peaks >= st) & (rec.peaks < st + w)] - st
+        seg = rec.x[st : st + n]
+        if n != w:
+            pos = np.arange(w) * (n / w)
+            seg = np.interp(pos, np.arange(n), seg).astype(np.float32)
+        x = robust_scale(seg[None])
+        inside = rec.peaks[(rec.peaks >= st) & (rec.peaks < st + n)] - st
+        if n != w:
+            inside = np.minimum(np.round(inside * (w / n)).astype(np.int64), w - 1)
         mask = _mask(inside, w, self.half, self.r)
         weight = np.zeros_like(mask)
-        a = max(0, rec.lo - st) // self.r
-        b = max(0, min(w, rec.hi - st)) // self.r
+        a = round(max(0, rec.lo - st) * w / n) // self.r
+        b = round(max(0, min(n, rec.hi - st)) * w / n) // self.r
         weight[a:b] = 1.0
         return torch.from_numpy(x), torch.from_numpy(mask), torch.from_numpy(weight)
 

@@ -240,6 +240,7 @@ class CPSC2019Case(Case[CPSC2019Settings]):
                 pool = WindowPool(
                     recs, s.data.pool_windows, round(s.data.window_s * s.data.fs), s.data.fs,
                     s.data.qrs_half_width_s, reduction, s.seed,
+                    time_scale=s.augment.time_scale, time_scale_max=s.augment.time_scale_max,
                 )  # fmt: skip
                 if s.data.abnormal_weight > 0:
                     from ecg_benchmarks.cases._cpsc2019_sampling import abnormal_weights
