@@ -197,7 +197,7 @@ class AugmentSettings:
     noise_snr_high_db: float = 24.0
     noise_kinds: list[str] = field(default_factory=lambda: ["motion", "muscle", "baseline"])
     noise_only: float = 0.0
-    time_scale: float = 0.0
+    time_scale: float = 0.5
     time_scale_max: float = 1.25
 
     def __post_init__(self) -> None:
