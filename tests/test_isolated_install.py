@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import venv
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -117,8 +118,15 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Pat
     return built
 
 
+# Environments are made one at a time and link the interpreter instead of copying it: a copy
+# being written while the other thread forks pip is inherited by that child, and executing the
+# copy then fails with ETXTBSY ("Text file busy").
+_VENV_LOCK = threading.Lock()
+
+
 def _install(env_dir: Path, wheels: list[Path], constraints: Path) -> Path:
-    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    with _VENV_LOCK:
+        venv.EnvBuilder(with_pip=True, clear=True, symlinks=True).create(env_dir)
     python = env_dir / "bin" / "python"
     subprocess.run(
         [
