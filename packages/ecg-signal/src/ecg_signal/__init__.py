@@ -39,8 +39,8 @@ if TYPE_CHECKING:
     )
     from ecg_signal.augment.stretch_compress import StretchCompress as StretchCompress
     from ecg_signal.augment.stretch_compress import StretchCompressConfig as StretchCompressConfig
-    from ecg_signal.beat_features import BEAT_FEATURES as BEAT_FEATURES
-    from ecg_signal.beat_features import beat_features as beat_features
+    from ecg_signal.beat_morphology import BEAT_FEATURES as BEAT_FEATURES
+    from ecg_signal.beat_morphology import beat_features as beat_features
     from ecg_signal.preprocess.functional import bandpass as bandpass
     from ecg_signal.preprocess.functional import baseline_remove as baseline_remove
     from ecg_signal.preprocess.functional import detrend_polynomial as detrend_polynomial
@@ -87,8 +87,8 @@ if TYPE_CHECKING:
     from ecg_signal.simulate import SimulationConfig as SimulationConfig
     from ecg_signal.simulate import simulate_ecg as simulate_ecg
     from ecg_signal.simulate import simulate_from_config as simulate_from_config
-    from ecg_signal.wave_features import WAVE_FEATURES as WAVE_FEATURES
-    from ecg_signal.wave_features import wave_features as wave_features
+    from ecg_signal.wave_intervals import WAVE_FEATURES as WAVE_FEATURES
+    from ecg_signal.wave_intervals import wave_features as wave_features
 
 if not TYPE_CHECKING:
     __getattr__, __dir__, __all__ = attach(__name__, __file__)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ecg_signal.wave_features import WAVE_FEATURES, wave_features
+from ecg_signal.wave_intervals import WAVE_FEATURES, wave_features
 
 
 def _waves(qrs_on: list[int], qrs_off: list[int], p: list[tuple[int, int]], t_off: list[int]):

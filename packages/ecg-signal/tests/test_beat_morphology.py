@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from ecg_signal.beat_features import BEAT_FEATURES, beat_features
+from ecg_signal.beat_morphology import BEAT_FEATURES, beat_features
 
 FS = 500.0
 
