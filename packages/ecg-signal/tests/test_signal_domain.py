@@ -48,6 +48,8 @@ CALLS: dict[str, Callable[[float], Any]] = {
     "ecgsuite_detect": lambda fs: ecg_signal.ecgsuite_detect(X, fs),
     "consensus_rpeaks": lambda fs: ecg_signal.consensus_rpeaks(X, fs),
     "rr_features": lambda fs: ecg_signal.rr_features(X, fs),
+    "beat_features": lambda fs: ecg_signal.beat_features(X, fs),
+    "wave_features": lambda fs: ecg_signal.wave_features({}, fs, X.size),
     "compare": lambda fs: ecg_signal.compare(REF, REF, fs),
     "cpsc2019_record_score": lambda fs: ecg_signal.cpsc2019_record_score(REF, REF, fs),
     "cpsc2019_score": lambda fs: ecg_signal.cpsc2019_score([REF], [REF], fs),

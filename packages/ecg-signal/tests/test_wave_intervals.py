@@ -66,5 +66,7 @@ def test_fewer_than_two_qrs_and_bad_input() -> None:
     bad["qrs"]["onset"] = np.array([0.5, 64.0])
     with pytest.raises(ValueError, match="integer sample indices"):
         wave_features(bad, 100.0, 200)
-    with pytest.raises(ValueError, match="fs must be a positive"):
+    with pytest.raises(
+        ValueError, match=r"fs must be a finite sampling rate in \[1, 100000\] Hz, got 0.0"
+    ):
         wave_features(_waves([0, 64], [8, 72], [], [40]), 0.0, 200)

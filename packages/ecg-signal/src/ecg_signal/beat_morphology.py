@@ -30,12 +30,13 @@ With fewer than :data:`MIN_BEATS` whole beats every entry but ``qrs_band_power``
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from ._validation import check_fs
 
 __all__ = ["BEAT_FEATURES", "BEAT_POST_S", "BEAT_PRE_S", "MIN_BEATS", "beat_features"]
 
@@ -101,8 +102,7 @@ def beat_features(sig: Any, fs: float, peaks: Any = None) -> npt.NDArray[np.floa
     x = np.asarray(sig, dtype=np.float64)
     if x.ndim != 1 or not np.isfinite(x).all():
         raise ValueError(f"sig must be a finite 1-D record (samples,), got shape {x.shape}")
-    if not (math.isfinite(fs) and fs > 80.0):
-        raise ValueError(f"fs must be above 80 Hz (the band-pass reaches 40 Hz), got {fs!r}")
+    fs = check_fs(fs, minimum=81.0)  # the band-pass reaches 40 Hz
     if peaks is None:
         from .rpeaks import detect_rpeaks
 

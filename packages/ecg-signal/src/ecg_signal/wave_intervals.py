@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._validation import check_fs
+
 __all__ = ["MAX_PR_S", "WAVE_FEATURES", "wave_features"]
 
 #: names of the entries of the feature vector, in order
@@ -65,17 +67,16 @@ def wave_features(waves: Mapping[str, Any], fs: float, n_samples: int) -> npt.ND
     Args:
         waves: ``{"p": {"onset": (n,), "offset": (n,)}, "qrs": ..., "t": ...}``, sorted sample
             indices (offsets inclusive), as the delineator returns.
-        fs: the sampling rate of the indices in Hz (> 0).
+        fs: the sampling rate of the indices in Hz.
         n_samples: length of the record in samples.
 
     Returns:
         float64 vector of shape ``(len(WAVE_FEATURES),)``.
 
     Raises:
-        ValueError: a missing wave or key, non-integer indices, ``fs`` not positive.
+        ValueError: a missing wave or key, non-integer indices, ``fs`` outside the sampling-rate range.
     """
-    if not (math.isfinite(fs) and fs > 0):
-        raise ValueError(f"fs must be a positive rate in Hz, got {fs!r}")
+    fs = check_fs(fs)
     q_on, q_off = _wave(waves, "qrs", "onset"), _wave(waves, "qrs", "offset")
     p_on, p_off = _wave(waves, "p", "onset"), _wave(waves, "p", "offset")
     t_off = _wave(waves, "t", "offset")
