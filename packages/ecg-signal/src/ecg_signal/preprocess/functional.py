@@ -363,18 +363,11 @@ def resample(sig: npt.ArrayLike, fs: float, target_fs: float) -> FloatArray:
         import torch
 
         from ecg_signal.preprocess.torch_functional import resample_poly
+        from ecg_signal.threads import torch_threads
 
-        # one intra-op thread: this short convolution gains little from more, and OpenMP
-        # threads that spin-wait on a busy machine make it many times slower
-        threads = torch.get_num_threads()
-        try:
-            if threads > 1:
-                torch.set_num_threads(1)
-            with torch.no_grad():
-                out = resample_poly(torch.from_numpy(np.ascontiguousarray(x)), up, down)
-        finally:
-            if threads > 1:
-                torch.set_num_threads(threads)
+        # one intra-op thread: this short convolution gains little from more
+        with torch_threads(1), torch.no_grad():
+            out = resample_poly(torch.from_numpy(np.ascontiguousarray(x)), up, down)
         return np.asarray(out.numpy(), dtype=np.float32)
     y = signal.resample_poly(x, up, down, axis=-1)
     return np.asarray(y, dtype=_out_dtype(x))

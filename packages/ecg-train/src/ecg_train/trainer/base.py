@@ -12,13 +12,10 @@ from __future__ import annotations
 import contextlib
 import math
 import random
-import signal
 import sys
-import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from types import FrameType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,6 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from ecg_signal.threads import torch_threads
 from ecg_train._config import config_from, config_to_dict
 from ecg_train.loggers import LoggerManager
 from ecg_train.protocols import validate_item
@@ -38,6 +36,7 @@ from ecg_train.trainer.errors import (
     NonFiniteLossError,
     TrainingInterruptedError,
 )
+from ecg_train.trainer.interrupts import stop_signal_handlers
 from ecg_train.trainer.optim import Scheduler, build_optimizer, build_scheduler
 
 __all__ = ["BaseTrainer"]
@@ -254,21 +253,6 @@ class BaseTrainer(ABC):
         """Ask the loop to checkpoint and raise :class:`TrainingInterruptedError` after this step."""
         self._stop_signal = reason
 
-    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
-        self.request_stop(signal.Signals(signum).name)
-
-    @contextlib.contextmanager
-    def _signal_handlers(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
-
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
         cfg = self.train_config
         if not cfg.amp:
@@ -400,16 +384,10 @@ class BaseTrainer(ABC):
             self._seed_everything()
         self.loggers.log_config(config_to_dict(self.train_config))
         stopped_early = False
-        threads = torch.get_num_threads()
-        if self.train_config.num_threads is not None:
-            torch.set_num_threads(self.train_config.num_threads)
-        try:
-            with self._signal_handlers():
-                while self.epoch < self.train_config.n_epochs and not stopped_early:
-                    self._train_one_epoch()
-                    stopped_early = self._end_of_epoch()
-        finally:
-            torch.set_num_threads(threads)
+        with torch_threads(self.train_config.num_threads), stop_signal_handlers(self.request_stop):
+            while self.epoch < self.train_config.n_epochs and not stopped_early:
+                self._train_one_epoch()
+                stopped_early = self._end_of_epoch()
         final = dict(self.epoch_history[-1]) if self.epoch_history else {}
         if self.best_metric is not None:
             final["best_" + str(self.train_config.monitor)] = float(self.best_metric)
